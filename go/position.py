@@ -1,0 +1,292 @@
+"""An immutable Go position: board, player to move, superko history, game end, score.
+
+Conventions used everywhere in the project:
+
+* colours: ``+1`` black, ``-1`` white, ``0`` empty;
+* ``board`` is ``int8[N, N]`` with row 0 the top row (GTP row ``N``);
+* a move is the flat index ``row * N + col``; pass is ``N * N``;
+* ``score()`` is ``black_area - white_area - komi`` (positive: black wins), Tromp-Taylor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from go import kernels
+from go.errors import IllegalMove
+
+MIN_SIZE = 2
+MAX_SIZE = 19
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """The rules of a game: board size, komi, and an optional move limit.
+
+    ``max_moves`` (passes included) ends and scores the game when reached; ``None``
+    means no limit. Rules are fixed otherwise: area scoring, suicide illegal,
+    positional superko, two consecutive passes end the game.
+    """
+
+    size: int = 9
+    komi: float = 7.5
+    max_moves: int | None = None
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        if self.max_moves is not None and self.max_moves < 1:
+            raise ValueError(f"max_moves must be at least 1 or None, got {self.max_moves}")
+        if not np.isfinite(self.komi):
+            raise ValueError(f"komi must be a finite number, got {self.komi}")
+
+
+def check_size(size: int) -> int:
+    """Return ``size`` if it is a supported board size, else raise ``ValueError``."""
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+        raise ValueError(f"board size must be an integer, got {size!r}")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"board size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")
+    return int(size)
+
+
+class Position:
+    """One position of a game. ``play`` returns a new position; this one stays usable.
+
+    Attributes: ``size``, ``komi``, ``to_play`` (+1/-1), ``passes`` (consecutive passes
+    just played), ``move_number`` (moves played since the root, passes included),
+    ``max_moves``, ``last_move`` (flat index, pass = N*N, ``None`` at the root),
+    ``parent`` (the previous position or ``None``).
+    """
+
+    __slots__ = (
+        "size", "komi", "to_play", "passes", "move_number", "max_moves", "last_move",
+        "parent", "_flat", "_hash", "_hashes", "_legal",
+    )
+
+    def __init__(self) -> None:  # use Position.new / Position.setup
+        self._legal: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def new(cls, size: int = 9, komi: float = 7.5, max_moves: int | None = None) -> Position:
+        """The empty board of ``size`` with black to play."""
+        return cls.setup(size, komi, max_moves=max_moves)
+
+    @classmethod
+    def from_rules(cls, rules: RulesConfig) -> Position:
+        """The empty board described by a ``RulesConfig``."""
+        return cls.setup(rules.size, rules.komi, max_moves=rules.max_moves)
+
+    @classmethod
+    def setup(
+        cls,
+        size: int,
+        komi: float = 7.5,
+        black: Iterable[int] = (),
+        white: Iterable[int] = (),
+        to_play: int = 1,
+        max_moves: int | None = None,
+    ) -> Position:
+        """A root position with setup stones (handicap, SGF AB/AW) and ``to_play`` to move.
+
+        Setup stones are placed as given, without captures; a setup that leaves a chain
+        without liberties is refused.
+        """
+        RulesConfig(size, float(komi), max_moves)
+        if to_play not in (1, -1):
+            raise ValueError(f"to_play must be 1 (black) or -1 (white), got {to_play!r}")
+        flat = np.zeros(size * size, np.int8)
+        for colour, points in ((1, black), (-1, white)):
+            for p in points:
+                if not isinstance(p, (int, np.integer)) or not 0 <= p < size * size:
+                    raise ValueError(f"setup point {p!r} is off a {size}x{size} board")
+                if flat[p] != 0:
+                    raise ValueError(f"setup point {p} is given twice")
+                flat[p] = colour
+        if np.any(flat) and _has_dead_chain(flat, size):
+            raise ValueError("setup stones leave a chain without liberties")
+        pos = cls()
+        pos.size = size
+        pos.komi = float(komi)
+        pos.to_play = int(to_play)
+        pos.passes = 0
+        pos.move_number = 0
+        pos.max_moves = max_moves
+        pos.last_move = None
+        pos.parent = None
+        flat.setflags(write=False)
+        pos._flat = flat
+        pos._hash = np.uint64(kernels.board_hash(flat, kernels.zobrist_table(size)))
+        pos._hashes = np.array([pos._hash], np.uint64)
+        return pos
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def board(self) -> np.ndarray:
+        """int8[N, N], read-only: +1 black, -1 white, 0 empty; row 0 is the top row."""
+        return self._flat.reshape(self.size, self.size)
+
+    @property
+    def flat_board(self) -> np.ndarray:
+        """int8[N*N], read-only: the board indexed by flat move index."""
+        return self._flat
+
+    @property
+    def pass_move(self) -> int:
+        """The flat index of pass, ``N * N``."""
+        return self.size * self.size
+
+    @property
+    def zobrist_hash(self) -> int:
+        """The Zobrist hash of the stones (positional superko compares these)."""
+        return int(self._hash)
+
+    @property
+    def board_hashes(self) -> np.ndarray:
+        """uint64[T]: hashes of every board since the root, this one last (read-only)."""
+        return self._hashes
+
+    def is_over(self) -> bool:
+        """True after two consecutive passes or when the move limit is reached."""
+        return self.passes >= 2 or (
+            self.max_moves is not None and self.move_number >= self.max_moves)
+
+    def legal_moves(self) -> np.ndarray:
+        """bool[N*N + 1] for the player to move, pass last; all False once the game is over."""
+        if self._legal is None:
+            n = self.size * self.size
+            out = np.zeros(n + 1, np.bool_)
+            if not self.is_over():
+                kernels.legal_mask(
+                    self._flat, self.to_play, self._hash, self._hashes, len(self._hashes),
+                    kernels.neighbour_table(self.size), kernels.zobrist_table(self.size), out)
+            out.setflags(write=False)
+            self._legal = out
+        return self._legal
+
+    def is_legal(self, move: int) -> bool:
+        """Whether ``move`` (flat index or pass) is legal for the player to move."""
+        if not isinstance(move, (int, np.integer)) or not 0 <= move <= self.pass_move:
+            return False
+        return bool(self.legal_moves()[move])
+
+    # ------------------------------------------------------------------ moves
+    def play(self, move: int) -> Position:
+        """The position after the player to move plays ``move``.
+
+        Raises ``IllegalMove`` naming the move and the reason (out of range, occupied,
+        suicide, superko, game over).
+        """
+        n = self.size * self.size
+        if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
+            raise IllegalMove(move, "not a move index", self.size)
+        move = int(move)
+        if not 0 <= move <= n:
+            raise IllegalMove(move, f"out of range 0..{n}", self.size)
+        if self.is_over():
+            raise IllegalMove(move, "game over", self.size)
+        child = Position()
+        child.size = self.size
+        child.komi = self.komi
+        child.to_play = -self.to_play
+        child.move_number = self.move_number + 1
+        child.max_moves = self.max_moves
+        child.last_move = move
+        child.parent = self
+        if move == n:
+            child.passes = self.passes + 1
+            child._flat = self._flat
+            child._hash = self._hash
+            child._hashes = self._hashes
+            return child
+        flat = self._flat.copy()
+        status, h, _ = kernels.play_inplace(
+            flat, self.to_play, move, self._hash, self._hashes, len(self._hashes),
+            kernels.neighbour_table(self.size), kernels.zobrist_table(self.size))
+        if status != kernels.OK:
+            raise IllegalMove(move, _REASONS[status], self.size)
+        flat.setflags(write=False)
+        child.passes = 0
+        child._flat = flat
+        child._hash = h = np.uint64(h)
+        hashes = np.empty(len(self._hashes) + 1, np.uint64)
+        hashes[:-1] = self._hashes
+        hashes[-1] = h
+        hashes.setflags(write=False)
+        child._hashes = hashes
+        return child
+
+    # ------------------------------------------------------------------ history
+    def recent_boards(self, k: int) -> np.ndarray:
+        """int8[k, N, N]: this board and the k-1 before it, most recent first; boards
+        before the root are all zeros (AlphaGo Zero's feature history)."""
+        out = np.zeros((k, self.size, self.size), np.int8)
+        pos: Position | None = self
+        for i in range(k):
+            if pos is None:
+                break
+            out[i] = pos.board
+            pos = pos.parent
+        return out
+
+    def moves(self) -> list[int]:
+        """The moves played from the root to this position, in order."""
+        out = []
+        pos: Position | None = self
+        while pos is not None and pos.last_move is not None:
+            out.append(pos.last_move)
+            pos = pos.parent
+        out.reverse()
+        return out
+
+    def root(self) -> Position:
+        """The first position of this game (with its setup stones)."""
+        pos = self
+        while pos.parent is not None:
+            pos = pos.parent
+        return pos
+
+    # ------------------------------------------------------------------ scoring
+    def area(self) -> int:
+        """``black_area - white_area`` under Tromp-Taylor rules (no komi)."""
+        return int(kernels.area_score(self._flat, kernels.neighbour_table(self.size)))
+
+    def score(self) -> float:
+        """``black_area - white_area - komi``: positive means black is ahead."""
+        return self.area() - self.komi
+
+    def winner(self) -> int:
+        """+1 if black wins on the area score, -1 if white, 0 for a draw (integer komi)."""
+        s = self.score()
+        return int(np.sign(s))
+
+    def result_string(self) -> str:
+        """The SGF ``RE`` of the area score: ``"B+3.5"``, ``"W+0.5"`` or ``"0"`` (draw)."""
+        s = self.score()
+        if s == 0:
+            return "0"
+        return f"{'B' if s > 0 else 'W'}+{_number(abs(s))}"
+
+    def __repr__(self) -> str:
+        return f"Position(size={self.size}, to_play={self.to_play}, move={self.move_number})\n{self}"
+
+    def __str__(self) -> str:
+        chars = {1: "X", -1: "O", 0: "."}
+        return "\n".join(" ".join(chars[int(v)] for v in row) for row in self.board)
+
+
+_REASONS = {kernels.OCCUPIED: "occupied", kernels.SUICIDE: "suicide", kernels.SUPERKO: "superko"}
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _has_dead_chain(flat: np.ndarray, size: int) -> bool:
+    group_of, liberties, _ = kernels.label_groups(
+        flat, kernels.neighbour_table(size), kernels.zobrist_table(size))
+    groups = np.unique(group_of[group_of >= 0])
+    return bool(np.any(liberties[groups] == 0))
