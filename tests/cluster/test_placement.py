@@ -1,0 +1,223 @@
+"""selfplay.placement: where each role goes, from the cluster's resources."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfplay.placement import (
+    HEAD_RESOURCE,
+    NodeResources,
+    PlacementError,
+    PlacementPlan,
+    PlacementRequest,
+    node_from_resources,
+    nodes_from_ray,
+    plan_placement,
+)
+
+
+def head(cpus: float = 8, gpus: float = 0) -> NodeResources:
+    return NodeResources("head0000", cpus=cpus, gpus=gpus, is_head=True, address="10.0.0.1")
+
+
+def gpu_node(i: int, cpus: float = 8, gpus: float = 1) -> NodeResources:
+    return NodeResources(f"gpu{i:05d}", cpus=cpus, gpus=gpus, address=f"10.0.1.{i}")
+
+
+def cpu_node(i: int, cpus: float = 4) -> NodeResources:
+    return NodeResources(f"cpu{i:05d}", cpus=cpus, address=f"10.0.2.{i}")
+
+
+def assert_fits(plan: PlacementPlan) -> None:
+    """No node is asked for more CPUs or GPUs than it has; every worker has a server."""
+    by_id = {n.node_id: n for n in plan.nodes}
+    for node_id, (cpus, gpus) in plan.reserved().items():
+        assert cpus <= by_id[node_id].cpus + 1e-6, (node_id, cpus)
+        assert gpus <= by_id[node_id].gpus + 1e-6, (node_id, gpus)
+    assert len(plan.worker_server) == len(plan.workers)
+    assert all(0 <= s < len(plan.inference) for s in plan.worker_server)
+    assert [w.index for w in plan.workers] == list(range(len(plan.workers)))
+    assert [s.index for s in plan.inference] == list(range(len(plan.inference)))
+
+
+def test_laptop_without_gpu_runs_32_workers_on_two_cores() -> None:
+    plan = plan_placement(PlacementRequest(workers=32), [head(cpus=2)])
+    assert_fits(plan)
+    assert len(plan.inference) == 1
+    assert plan.inference[0].num_gpus == 0
+    assert len(plan.workers) == 32
+    assert plan.learner.num_gpus == 0 and plan.learner.node_id == "head0000"
+    assert all(w.node_id == "head0000" for w in plan.workers)
+    assert set(plan.worker_server) == {0}
+
+
+def test_cpu_cluster_runs_one_inference_server_per_node_and_workers_use_local_ones() -> None:
+    nodes = [head(cpus=4), cpu_node(1, cpus=8), cpu_node(2, cpus=8)]
+    plan = plan_placement(PlacementRequest(workers=10), nodes)
+    assert_fits(plan)
+    assert [s.node_id for s in plan.inference] == ["head0000", "cpu00001", "cpu00002"]
+    # Workers follow the CPUs left: head 4-1-1=2, others 8-1=7 each -> 16 free.
+    per_node = {n.node_id: 0 for n in nodes}
+    for w in plan.workers:
+        per_node[w.node_id] += 1
+    assert per_node == {"head0000": 1, "cpu00001": 5, "cpu00002": 4} or per_node == {
+        "head0000": 1, "cpu00001": 4, "cpu00002": 5}
+    for w, s in zip(plan.workers, plan.worker_server, strict=True):
+        assert plan.inference[s].node_id == w.node_id
+    assert all(w.num_cpus == 1.0 for w in plan.workers)
+
+
+def test_gpu_cluster_puts_one_server_per_gpu_and_the_learner_on_its_own_gpu() -> None:
+    nodes = [head(cpus=8), gpu_node(1, cpus=16, gpus=4), gpu_node(2, cpus=16, gpus=4)]
+    plan = plan_placement(PlacementRequest(workers=32), nodes)
+    assert_fits(plan)
+    assert plan.learner.num_gpus == 1.0
+    assert plan.learner.node_id in {"gpu00001", "gpu00002"}
+    assert len(plan.inference) == 7  # 8 GPUs, one kept for the learner
+    assert all(s.num_gpus == 1.0 for s in plan.inference)
+    assert all(s.node_id != "head0000" for s in plan.inference)  # the head has no GPU
+    assert plan.replay_buffer.node_id == "head0000" and plan.gatekeeper.node_id == "head0000"
+    assert plan.replay_buffer.num_gpus == 0 and plan.gatekeeper.num_gpus == 0
+    # Servers are evenly loaded: the head's workers go to the least loaded ones.
+    loads = [plan.worker_server.count(s) for s in range(len(plan.inference))]
+    assert max(loads) - min(loads) <= 1, loads
+    assert sum(1 for w in plan.workers if w.node_id == "head0000") > 0
+
+
+def test_single_gpu_machine_shares_the_gpu_between_learner_and_inference() -> None:
+    plan = plan_placement(PlacementRequest(workers=4), [head(cpus=8, gpus=1)])
+    assert_fits(plan)
+    assert plan.learner.num_gpus == 0.5
+    assert len(plan.inference) == 1 and plan.inference[0].num_gpus == 0.5
+
+
+def test_fractional_gpus_per_inference_put_several_servers_on_a_gpu() -> None:
+    nodes = [head(), gpu_node(1, gpus=2), gpu_node(2, gpus=2)]
+    plan = plan_placement(PlacementRequest(workers=8, gpus_per_inference=0.5), nodes)
+    assert_fits(plan)
+    assert len(plan.inference) == 6  # 4 GPUs - 1 learner = 3 GPUs, two servers each
+
+
+def test_inference_server_cap_spreads_servers_round_robin() -> None:
+    nodes = [head(), gpu_node(1, gpus=2), gpu_node(2, gpus=2)]
+    plan = plan_placement(PlacementRequest(workers=8, inference_servers=2, learner_gpus=0),
+                          nodes)
+    assert_fits(plan)
+    assert sorted(s.node_id for s in plan.inference) == ["gpu00001", "gpu00002"]
+    assert plan.learner.node_id == "head0000"
+
+
+def test_explicit_cpus_per_worker_fills_nodes_up_to_their_capacity() -> None:
+    nodes = [head(cpus=2), cpu_node(1, cpus=3)]
+    req = PlacementRequest(workers=3, cpus_per_worker=1, learner_cpus=0, cpus_per_inference=0)
+    plan = plan_placement(req, nodes)
+    assert_fits(plan)
+    assert sorted(w.node_id for w in plan.workers).count("cpu00001") <= 3
+
+
+def test_placement_ray_options_pin_softly_to_the_node() -> None:
+    node_id = "ab" * 28  # Ray's node ids are 28 bytes of hex
+    node = NodeResources(node_id, cpus=4, gpus=1, is_head=True)
+    plan = plan_placement(PlacementRequest(workers=1), [node])
+    options = plan.inference[0].ray_options()
+    assert options["num_gpus"] == 0.5 and options["num_cpus"] == 1.0
+    strategy = options["scheduling_strategy"]
+    assert strategy.node_id == node_id and strategy.soft is True
+    assert plan.workers[0].ray_options(soft=False)["scheduling_strategy"].soft is False
+    summary = plan.summary()
+    assert "head" in summary and "inference" in summary and "learner" in summary
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "nodes", "message"),
+    [
+        ({"workers": 2, "gpus_per_inference": 1}, [head(cpus=4)], "cluster has none"),
+        ({"workers": 2, "learner_gpus": 1}, [head(cpus=4)], "learner_gpus=1 asks for GPUs"),
+        ({"workers": 2, "gpus_per_inference": 2}, [head(), gpu_node(1), gpu_node(2)],
+         "more GPUs than any single node has"),
+        ({"workers": 2, "inference_servers": 5}, [head(), gpu_node(1, gpus=2), gpu_node(2)],
+         "5 inference servers x 1 GPU do not fit"),
+        ({"workers": 2, "inference_servers": 3}, [head(), cpu_node(1)],
+         "3 CPU inference servers asked for"),
+        ({"workers": 9, "cpus_per_worker": 1}, [head(cpus=8)],
+         "9 workers x 1 CPU do not fit"),
+        ({"workers": 2, "learner_cpus": 4}, [head(cpus=2)], "the learner needs 4 CPU"),
+        ({"workers": 2, "gatekeeper_gpus": 1}, [head(cpus=8), gpu_node(1)],
+         "the gatekeeper needs 1 GPU"),
+        ({"workers": 2, "gpus_per_inference": 1}, [head(cpus=8, gpus=1)],
+         "no inference server fits"),
+        ({"workers": 2, "learner_gpus": 1}, [head(cpus=8, gpus=1)],
+         "leaves no GPU for inference"),
+    ],
+)
+def test_impossible_requests_fail_at_once_naming_what_is_missing(
+    request_kwargs: dict, nodes: list[NodeResources], message: str
+) -> None:
+    with pytest.raises(PlacementError, match=message):
+        plan_placement(PlacementRequest(**request_kwargs), nodes)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"workers": 0}, "workers must be >= 1, got 0"),
+        ({"workers": 2.5}, "workers must be an integer"),
+        ({"workers": 1, "gpus_per_inference": -1}, "gpus_per_inference must be a finite"),
+        ({"workers": 1, "gpus_per_inference": 1.5}, "whole number"),
+        ({"workers": 1, "inference_servers": 0}, "inference_servers must be >= 1"),
+        ({"workers": 1, "cpus_per_worker": float("nan")}, "cpus_per_worker must be a finite"),
+    ],
+)
+def test_bad_requests_name_the_value(kwargs: dict, message: str) -> None:
+    with pytest.raises(PlacementError, match=message):
+        PlacementRequest(**kwargs)
+
+
+def test_no_nodes_is_an_error() -> None:
+    with pytest.raises(PlacementError, match="no alive node"):
+        plan_placement(PlacementRequest(workers=1), [])
+
+
+def test_nodes_from_ray_keeps_alive_nodes_head_first() -> None:
+    ray_nodes = [
+        {"NodeID": "bbbb", "Alive": True, "NodeManagerAddress": "10.0.0.2",
+         "Resources": {"CPU": 4.0, "GPU": 1.0, "memory": 1e9}},
+        {"NodeID": "cccc", "Alive": False, "Resources": {"CPU": 4.0}},
+        {"NodeID": "aaaa", "Alive": True, "NodeManagerAddress": "10.0.0.1",
+         "Resources": {"CPU": 2.0, HEAD_RESOURCE: 1.0}},
+    ]
+    nodes = nodes_from_ray(ray_nodes)
+    assert [n.node_id for n in nodes] == ["aaaa", "bbbb"]
+    assert nodes[0].is_head and nodes[0].gpus == 0 and nodes[0].cpus == 2
+    assert not nodes[1].is_head and nodes[1].gpus == 1
+
+
+def test_node_from_cluster_resources() -> None:
+    node = node_from_resources({"CPU": 16.0, "GPU": 2.0, "memory": 1e10}, node_id="cd" * 28)
+    assert node.is_head and node.cpus == 16 and node.gpus == 2
+    plan = plan_placement(PlacementRequest(workers=4), [node])
+    assert_fits(plan)
+    assert plan.learner.num_gpus == 1 and len(plan.inference) == 1
+
+
+def test_plan_matches_a_real_ray_cluster() -> None:
+    """nodes_from_ray reads a live Ray's node table, and the plan's actors can start there."""
+    import ray
+
+    ray.init(num_cpus=2, num_gpus=0, include_dashboard=False, log_to_driver=False)
+    try:
+        nodes = nodes_from_ray(ray.nodes())
+        assert len(nodes) == 1 and nodes[0].is_head and nodes[0].cpus == 2
+        plan = plan_placement(PlacementRequest(workers=3), nodes)
+        assert_fits(plan)
+
+        @ray.remote
+        class Probe:
+            def node(self) -> str:
+                return ray.get_runtime_context().get_node_id()
+
+        actors = [Probe.options(**a.ray_options()).remote() for a in plan.actors()]
+        assert set(ray.get([p.node.remote() for p in actors], timeout=120)) == {
+            nodes[0].node_id}
+    finally:
+        ray.shutdown()
