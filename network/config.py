@@ -1,0 +1,182 @@
+"""Network and training configuration: frozen dataclasses, no Keras import.
+
+``NetworkConfig`` says the shape of a residual tower (``b6c64``: 6 residual blocks of 64
+filters) and of its inputs; ``TrainConfig`` says how it is trained. Both round-trip
+through plain dicts (``to_dict`` / ``from_dict``) so they can be written as JSON next to
+checkpoints. This module imports neither Keras nor TensorFlow, so a process that only
+composes configurations (a driver, a search worker) stays light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+MIN_BOARD_SIZE = 2
+MAX_BOARD_SIZE = 19
+
+
+def _check_positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The shape of an AlphaGo Zero style network.
+
+    Attributes:
+        board_size: N, the board is N x N (2..19).
+        blocks: number of ``Residual`` blocks after the stem convolution (0 allowed).
+        filters: channels of the stem and of every residual block.
+        history_length: H, boards of history per side in the input planes; the input has
+            ``2H + 1`` planes (AlphaGo Zero: H = 8, 17 planes).
+        kernel_size: odd kernel size of the stem and residual convolutions (AlphaGo Zero: 3).
+        policy_filters: 1x1 filters of the policy head (AlphaGo Zero: 2).
+        value_filters: 1x1 filters of the value head (AlphaGo Zero: 1).
+        value_hidden: units of the value head's hidden dense layer (AlphaGo Zero: 256).
+        bn_momentum: batch-normalisation moving-average momentum.
+    """
+
+    board_size: int = 9
+    blocks: int = 6
+    filters: int = 64
+    history_length: int = 8
+    kernel_size: int = 3
+    policy_filters: int = 2
+    value_filters: int = 1
+    value_hidden: int = 256
+    bn_momentum: float = 0.99
+
+    def __post_init__(self) -> None:
+        if (isinstance(self.board_size, bool) or not isinstance(self.board_size, int)
+                or not MIN_BOARD_SIZE <= self.board_size <= MAX_BOARD_SIZE):
+            raise ValueError(
+                f"board_size must be an integer between {MIN_BOARD_SIZE} and "
+                f"{MAX_BOARD_SIZE}, got {self.board_size!r}")
+        if isinstance(self.blocks, bool) or not isinstance(self.blocks, int) or self.blocks < 0:
+            raise ValueError(f"blocks must be a non-negative integer, got {self.blocks!r}")
+        for name in ("filters", "history_length", "kernel_size", "policy_filters",
+                     "value_filters", "value_hidden"):
+            _check_positive_int(name, getattr(self, name))
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"kernel_size must be odd, got {self.kernel_size}")
+        if not 0.0 < self.bn_momentum < 1.0:
+            raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum!r}")
+
+    @property
+    def name(self) -> str:
+        """The tower's shape, KataGo style: ``b6c64`` = 6 blocks of 64 channels."""
+        return f"b{self.blocks}c{self.filters}"
+
+    @property
+    def input_planes(self) -> int:
+        """C = 2H + 1: H own-stone planes, H opponent planes, one colour plane."""
+        return 2 * self.history_length + 1
+
+    @property
+    def num_moves(self) -> int:
+        """N*N + 1: every point plus pass (the policy's length)."""
+        return self.board_size * self.board_size + 1
+
+    @classmethod
+    def tiny(cls, board_size: int = 9, history_length: int = 2) -> NetworkConfig:
+        """A network small enough for unit tests: 2 blocks of 16 filters."""
+        return cls(board_size=board_size, blocks=2, filters=16, history_length=history_length,
+                   value_hidden=16)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NetworkConfig:
+        """Inverse of ``to_dict``; unknown keys are refused by name."""
+        return _from_dict(cls, data)
+
+
+#: Named configurations. "cpu9" is the default for 9x9 on a CPU: b6c64 costs about
+#: 1.2 MFLOP... see the benchmark; it was chosen because a 2-core laptop evaluates it fast
+#: enough for self-play at a useful rate (numbers in benchmarks/network.py's output).
+PRESETS: dict[str, NetworkConfig] = {}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How ``Trainer`` trains a network (AlphaGo Zero's choices by default).
+
+    Attributes:
+        batch_size: positions per training step (AlphaGo Zero: 2048 over 64 GPUs; the
+            trainer itself accepts any batch, this is what the pipeline samples).
+        learning_rates: the step schedule's rates, first to last.
+        lr_boundaries: optimizer steps at which the rate moves to the next value
+            (``len(learning_rates) - 1`` increasing step counts).
+        momentum: SGD momentum (AlphaGo Zero: 0.9).
+        l2: weight-decay coefficient c of ``c * ||theta||^2`` over conv/dense kernels
+            (AlphaGo Zero: 1e-4).
+        value_loss_weight: weight of the value MSE in the total loss (AlphaGo Zero: 1).
+        augment: apply a random one of the 8 board symmetries to each training position.
+    """
+
+    batch_size: int = 256
+    learning_rates: tuple[float, ...] = (1e-2, 1e-3, 1e-4)
+    lr_boundaries: tuple[int, ...] = (400_000, 600_000)
+    momentum: float = 0.9
+    l2: float = 1e-4
+    value_loss_weight: float = 1.0
+    augment: bool = True
+
+    def __post_init__(self) -> None:
+        _check_positive_int("batch_size", self.batch_size)
+        object.__setattr__(self, "learning_rates", tuple(float(r) for r in self.learning_rates))
+        object.__setattr__(self, "lr_boundaries", tuple(self.lr_boundaries))
+        if not self.learning_rates or any(r <= 0 for r in self.learning_rates):
+            raise ValueError(
+                f"learning_rates must be positive and non-empty, got {self.learning_rates}")
+        if len(self.lr_boundaries) != len(self.learning_rates) - 1:
+            raise ValueError(
+                f"lr_boundaries needs {len(self.learning_rates) - 1} step counts for "
+                f"{len(self.learning_rates)} learning rates, got {self.lr_boundaries}")
+        if any(isinstance(b, bool) or not isinstance(b, int) or b < 1
+               for b in self.lr_boundaries) or list(self.lr_boundaries) != sorted(
+                set(self.lr_boundaries)):
+            raise ValueError(
+                f"lr_boundaries must be increasing positive integers, got {self.lr_boundaries}")
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
+        if self.l2 < 0:
+            raise ValueError(f"l2 must be non-negative, got {self.l2!r}")
+        if self.value_loss_weight < 0:
+            raise ValueError(
+                f"value_loss_weight must be non-negative, got {self.value_loss_weight!r}")
+
+    def learning_rate(self, step: int) -> float:
+        """The scheduled learning rate at optimizer step ``step`` (0-based)."""
+        for boundary, rate in zip(self.lr_boundaries, self.learning_rates, strict=False):
+            if step < boundary:
+                return rate
+        return self.learning_rates[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of every field (tuples become lists)."""
+        data = dataclasses.asdict(self)
+        data["learning_rates"] = list(self.learning_rates)
+        data["lr_boundaries"] = list(self.lr_boundaries)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Inverse of ``to_dict``; unknown keys are refused by name."""
+        return _from_dict(cls, data)
+
+
+def _from_dict(cls: type, data: dict[str, Any]) -> Any:
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} must be read from a dict, got {type(data).__name__}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {unknown}; known: {sorted(known)}")
+    return cls(**data)
+

@@ -1,0 +1,147 @@
+"""``NetworkEvaluator``: the ``Evaluator`` protocol over a Keras model made by ``build_model``.
+
+numpy in, numpy out. Each call: (optionally) a random board symmetry per position, the
+int8 boards expanded to planes (``network.features``), one compiled forward pass, the
+policy mapped back through the inverse symmetry, a softmax over the legal moves only.
+Values come out from the point of view of the player to move, as the protocol says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from network import backend, symmetry
+from network.config import NetworkConfig
+from network.features import planes
+
+
+def bucket_size(batch: int) -> int:
+    """The padded batch used by backends that compile per shape: the next power of two."""
+    return 1 << max(0, int(batch) - 1).bit_length()
+
+
+def masked_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """Softmax of ``logits float[B, M]`` over the ``legal bool[B, M]`` entries only.
+
+    Illegal entries are exactly 0 and each row with a legal move sums to 1; a row with no
+    legal move at all (a finished game) is all zeros, as ``UniformEvaluator`` does.
+    """
+    z = np.where(legal, logits.astype(np.float32, copy=False), -np.inf)
+    top = z.max(axis=1, keepdims=True)
+    top[~np.isfinite(top)] = 0.0
+    e = np.exp(z - top)
+    total = e.sum(axis=1, keepdims=True)
+    total[total == 0] = 1.0
+    e /= total
+    return e
+
+
+class NetworkEvaluator:
+    """Evaluate positions with a network; implements ``mcts.evaluator.Evaluator``.
+
+    Args:
+        model: a model from ``build_model(config)`` (or ``load_checkpoint``).
+        config: its ``NetworkConfig``; must match the model's input shape.
+        seed: seed of the random symmetries (``None``: fresh entropy).
+        random_symmetry: evaluate each position under one of the 8 board symmetries,
+            drawn independently per position and per call, and map the policy back
+            (AlphaGo Zero's evaluation-time augmentation). ``False``: identity.
+        pad_batches: pad each batch to the next power of two so that a backend which
+            compiles per input shape compiles at most log2(B) times. ``None`` chooses per
+            backend (TensorFlow: no padding, its compiled call accepts any batch size).
+
+    Attributes: ``board_size`` (N), ``history_length`` (H), ``config``, ``model``,
+    ``traces`` (how many times the forward pass was compiled; stays 1 on TensorFlow).
+
+    Not thread-safe (one random generator); use one evaluator per thread.
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        config: NetworkConfig,
+        seed: int | None = None,
+        random_symmetry: bool = True,
+        pad_batches: bool | None = None,
+    ) -> None:
+        if not isinstance(config, NetworkConfig):
+            raise TypeError(f"config must be a NetworkConfig, got {type(config).__name__}")
+        expected = (None, config.board_size, config.board_size, config.input_planes)
+        if tuple(model.input_shape) != expected:
+            raise ValueError(
+                f"model {model.name!r} takes input {tuple(model.input_shape)}, but config "
+                f"{config.name} on {config.board_size}x{config.board_size} with history "
+                f"{config.history_length} needs {expected}")
+        self.model = model
+        self.config = config
+        self.board_size = config.board_size
+        self.history_length = config.history_length
+        self.random_symmetry = bool(random_symmetry)
+        self.traces = 0
+        self._rng = np.random.default_rng(seed)
+        self._forward, fixed = backend.compiled_forward(model, on_trace=self._count_trace)
+        self._pad = fixed if pad_batches is None else bool(pad_batches)
+
+    def _count_trace(self) -> None:
+        self.traces += 1
+
+    def set_weights(self, weights: list[np.ndarray]) -> None:
+        """Load new weights (``model.get_weights()`` of a same-shaped model); no recompile."""
+        self.model.set_weights(weights)
+
+    def evaluate(
+        self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Priors and values for a batch of positions (see ``mcts.evaluator.Evaluator``).
+
+        Args:
+            boards: int8[B, H, N, N], absolute colours, index 0 the current board.
+            to_play: int8[B], +1 black / -1 white.
+            legal: bool[B, N*N + 1], pass last.
+
+        Returns:
+            priors: float32[B, N*N + 1], zero on illegal moves, rows summing to 1.
+            values: float32[B] in [-1, 1], for the player to move.
+        """
+        boards, to_play, legal = self._check(boards, to_play, legal)
+        batch = boards.shape[0]
+        n = self.board_size
+        if batch == 0:
+            return np.zeros((0, n * n + 1), np.float32), np.zeros(0, np.float32)
+        ks = None
+        if self.random_symmetry:
+            ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, batch)
+            boards = symmetry.transform_boards_each(boards, ks)
+        x = planes(boards, to_play)
+        if self._pad and bucket_size(batch) != batch:
+            padded = np.zeros((bucket_size(batch), *x.shape[1:]), np.float32)
+            padded[:batch] = x
+            x = padded
+        logits, values = self._forward(x)
+        logits, values = logits[:batch], values[:batch]
+        if ks is not None:
+            logits = symmetry.inverse_policy_each(logits, ks, n)
+        priors = masked_softmax(logits, legal)
+        return priors, np.clip(values, -1.0, 1.0).astype(np.float32, copy=False)
+
+    def _check(self, boards: Any, to_play: Any, legal: Any
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        boards = np.asarray(boards)
+        to_play = np.asarray(to_play)
+        legal = np.asarray(legal)
+        n, h = self.board_size, self.history_length
+        if boards.ndim != 4 or boards.shape[1:] != (h, n, n):
+            raise ValueError(
+                f"boards must be int8[B, {h}, {n}, {n}] for this evaluator, got "
+                f"{boards.dtype}{list(boards.shape)}")
+        batch = boards.shape[0]
+        if to_play.shape != (batch,):
+            raise ValueError(f"to_play must be int8[{batch}], got {to_play.dtype}"
+                             f"{list(to_play.shape)}")
+        if legal.shape != (batch, n * n + 1) or legal.dtype != np.bool_:
+            raise ValueError(f"legal must be bool[{batch}, {n * n + 1}], got "
+                             f"{legal.dtype}{list(legal.shape)}")
+        return boards.astype(np.int8, copy=False), to_play, legal

@@ -1,0 +1,127 @@
+"""``PolicyValueHead``: AlphaGo Zero's two heads as one Keras layer that ends a Sequential.
+
+Policy: 1x1 conv (``policy_filters``) -> BN -> ReLU -> flatten -> dense ``N*N + 1`` logits.
+Value:  1x1 conv (``value_filters``) -> BN -> ReLU -> flatten -> dense ``value_hidden``
+        -> ReLU -> dense 1 -> tanh.
+
+The layer returns ``{"policy": logits float32[B, N*N + 1], "value": float32[B, 1]}``; the
+policy's last entry is pass, the value is in [-1, 1] from the point of view of the player
+to move (that is what the trainer's targets say; the layer itself only learns it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import layers, ops
+
+
+def _check_positive(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="zerogo")
+class PolicyValueHead(keras.layers.Layer):
+    """Policy logits over every point plus pass, and a tanh value.
+
+    Args:
+        policy_filters: 1x1 filters of the policy head (AlphaGo Zero: 2).
+        value_filters: 1x1 filters of the value head (AlphaGo Zero: 1).
+        value_hidden: units of the value head's hidden layer (AlphaGo Zero: 256).
+        kernel_initializer, kernel_regularizer: for every conv and dense kernel.
+        bn_momentum, bn_epsilon: for both batch normalisations.
+
+    Shapes: ``[B, N, M, C] -> {"policy": [B, N*M + 1], "value": [B, 1]}``, both float32
+    even under a mixed-precision policy (losses want full precision).
+    """
+
+    def __init__(
+        self,
+        policy_filters: int = 2,
+        value_filters: int = 1,
+        value_hidden: int = 256,
+        kernel_initializer: Any = "he_normal",
+        kernel_regularizer: Any = None,
+        bn_momentum: float = 0.99,
+        bn_epsilon: float = 1e-3,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.policy_filters = _check_positive("policy_filters", policy_filters)
+        self.value_filters = _check_positive("value_filters", value_filters)
+        self.value_hidden = _check_positive("value_hidden", value_hidden)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bn_momentum = float(bn_momentum)
+        self.bn_epsilon = float(bn_epsilon)
+        self.policy_conv = self._conv(self.policy_filters, "policy_conv")
+        self.policy_bn = self._batch_norm("policy_bn")
+        self.value_conv = self._conv(self.value_filters, "value_conv")
+        self.value_bn = self._batch_norm("value_bn")
+        self.policy_dense: layers.Dense | None = None
+        self.value_hidden_dense = self._dense(self.value_hidden, "value_hidden_dense")
+        self.value_dense = self._dense(1, "value_dense")
+        self.num_moves: int | None = None
+
+    def _conv(self, filters: int, name: str) -> layers.Conv2D:
+        return layers.Conv2D(
+            filters, 1, use_bias=False, kernel_initializer=self.kernel_initializer,
+            kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy, name=name)
+
+    def _batch_norm(self, name: str) -> layers.BatchNormalization:
+        return layers.BatchNormalization(
+            momentum=self.bn_momentum, epsilon=self.bn_epsilon, dtype=self.dtype_policy,
+            name=name)
+
+    def _dense(self, units: int, name: str) -> layers.Dense:
+        return layers.Dense(
+            units, kernel_initializer=self.kernel_initializer,
+            kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy, name=name)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Build every sublayer for ``input_shape = (B, N, M, C)``; N, M, C must be known."""
+        if len(input_shape) != 4 or any(d is None for d in input_shape[1:]):
+            raise ValueError(
+                f"PolicyValueHead expects channels-last boards [B, N, M, C] with known N, M, "
+                f"C, got input shape {tuple(input_shape)}")
+        _, rows, cols, _ = input_shape
+        points = rows * cols
+        self.num_moves = points + 1
+        self.policy_dense = self._dense(self.num_moves, "policy_dense")
+        self.policy_conv.build(input_shape)
+        self.policy_bn.build((*input_shape[:-1], self.policy_filters))
+        self.policy_dense.build((input_shape[0], points * self.policy_filters))
+        self.value_conv.build(input_shape)
+        self.value_bn.build((*input_shape[:-1], self.value_filters))
+        self.value_hidden_dense.build((input_shape[0], points * self.value_filters))
+        self.value_dense.build((input_shape[0], self.value_hidden))
+
+    def call(self, inputs: Any, training: bool | None = None) -> dict[str, Any]:
+        """``{"policy": logits[B, N*M + 1], "value": tanh[B, 1]}``."""
+        batch = ops.shape(inputs)[0]
+        p = ops.relu(self.policy_bn(self.policy_conv(inputs), training=training))
+        p = self.policy_dense(ops.reshape(p, (batch, -1)))
+        v = ops.relu(self.value_bn(self.value_conv(inputs), training=training))
+        v = ops.relu(self.value_hidden_dense(ops.reshape(v, (batch, -1))))
+        v = ops.tanh(self.value_dense(v))
+        return {"policy": ops.cast(p, "float32"), "value": ops.cast(v, "float32")}
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> dict[str, tuple]:
+        moves = input_shape[1] * input_shape[2] + 1
+        return {"policy": (input_shape[0], moves), "value": (input_shape[0], 1)}
+
+    def get_config(self) -> dict[str, Any]:
+        base_config = super().get_config()
+        return {
+            **base_config,
+            "policy_filters": self.policy_filters,
+            "value_filters": self.value_filters,
+            "value_hidden": self.value_hidden,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+            "bn_momentum": self.bn_momentum,
+            "bn_epsilon": self.bn_epsilon,
+        }

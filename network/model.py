@@ -1,0 +1,65 @@
+"""``build_model``: input planes -> stem -> ``blocks`` x ``Residual`` -> heads, a Sequential.
+
+The model maps ``float32[B, N, N, 2H + 1]`` planes (see ``network.features``) to
+``{"policy": logits[B, N*N + 1], "value": tanh[B, 1]}``, the value from the point of view
+of the player to move. Only the Keras API is used, so it runs on any Keras backend.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from network.config import NetworkConfig
+from network.heads import PolicyValueHead
+from network.residual import Residual
+
+
+def build_model(config: NetworkConfig) -> keras.Sequential:
+    """The AlphaGo Zero tower described by ``config``, built and ready to call.
+
+    Layers: ``planes`` input, ``stem_conv`` (k x k, ``filters``, no bias), ``stem_bn``,
+    ``stem_relu``, ``residual_1 .. residual_<blocks>``, ``heads``.
+    """
+    if not isinstance(config, NetworkConfig):
+        raise TypeError(f"build_model needs a NetworkConfig, got {type(config).__name__}")
+    n, k = config.board_size, config.kernel_size
+    model = keras.Sequential(name=f"zerogo_{config.name}_{n}x{n}")
+    model.add(keras.Input(shape=(n, n, config.input_planes), name="planes"))
+    model.add(layers.Conv2D(config.filters, k, padding="same", use_bias=False,
+                            kernel_initializer="he_normal", name="stem_conv"))
+    model.add(layers.BatchNormalization(momentum=config.bn_momentum, name="stem_bn"))
+    model.add(layers.ReLU(name="stem_relu"))
+    for i in range(config.blocks):
+        model.add(Residual(config.filters, (k, k), bn_momentum=config.bn_momentum,
+                           name=f"residual_{i + 1}"))
+    model.add(PolicyValueHead(
+        policy_filters=config.policy_filters, value_filters=config.value_filters,
+        value_hidden=config.value_hidden, bn_momentum=config.bn_momentum, name="heads"))
+    return model
+
+
+def network_config_of(model: keras.Model) -> NetworkConfig:
+    """Read the ``NetworkConfig`` back from a model made by ``build_model`` (or loaded).
+
+    Raises ``ValueError`` naming what does not look like a ``build_model`` tower.
+    """
+    shape = model.input_shape
+    if not (isinstance(shape, tuple) and len(shape) == 4 and shape[1] == shape[2]
+            and shape[3] is not None and shape[3] % 2 == 1):
+        raise ValueError(
+            f"model {model.name!r} does not take [B, N, N, 2H+1] planes: input shape {shape}")
+    heads = [layer for layer in model.layers if isinstance(layer, PolicyValueHead)]
+    blocks = [layer for layer in model.layers if isinstance(layer, Residual)]
+    stems = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
+    stem_bns = [layer for layer in model.layers if isinstance(layer, layers.BatchNormalization)]
+    if len(heads) != 1 or not stems or not stem_bns:
+        raise ValueError(
+            f"model {model.name!r} is not a build_model tower (layers: "
+            f"{[layer.name for layer in model.layers]})")
+    head = heads[0]
+    return NetworkConfig(
+        board_size=int(shape[1]), blocks=len(blocks), filters=int(stems[0].filters),
+        history_length=(int(shape[3]) - 1) // 2, kernel_size=int(stems[0].kernel_size[0]),
+        policy_filters=head.policy_filters, value_filters=head.value_filters,
+        value_hidden=head.value_hidden, bn_momentum=float(stem_bns[0].momentum))

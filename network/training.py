@@ -1,0 +1,197 @@
+"""``Trainer``: AlphaGo Zero's training step on a ``build_model`` network.
+
+Loss per position (AlphaGo Zero, eq. 1):
+    (z - v)^2  -  pi . log p  +  c * ||theta||^2
+with ``pi`` the search's visit distribution (policy target), ``p = softmax(logits)``,
+``z`` the game result and ``v`` the value, both from the point of view of the player to
+move, and ``c`` = ``TrainConfig.l2`` over every convolution and dense kernel. SGD with
+momentum and a step learning-rate schedule. The model is compiled with Keras' own
+losses, so ``model.save`` (and ``save_checkpoint``) writes the optimizer state with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from network import symmetry
+from network.config import NetworkConfig, TrainConfig
+from network.features import planes
+
+
+@keras.saving.register_keras_serializable(package="zerogo")
+def policy_entropy(y_true: Any, y_pred: Any) -> Any:
+    """Per-position entropy (nats) of ``softmax(y_pred)`` over all moves; a Keras metric.
+
+    Falls as the policy sharpens; a collapse to ~0 early in training is a warning sign.
+    """
+    del y_true
+    log_p = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+    return -ops.sum(ops.exp(log_p) * log_p, axis=-1)
+
+
+def make_optimizer(train_config: TrainConfig) -> keras.optimizers.SGD:
+    """SGD with momentum over ``train_config``'s step schedule.
+
+    The schedule is indexed by the optimizer's step counter (``optimizer.iterations``, 0 for
+    the first update) and matches ``TrainConfig.learning_rate(step)``.
+    """
+    rates = list(train_config.learning_rates)
+    if len(rates) == 1:
+        schedule: Any = rates[0]
+    else:
+        # Keras keeps values[i] while step <= boundaries[i]; ours changes at step == b.
+        schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
+            boundaries=[b - 1 for b in train_config.lr_boundaries], values=rates)
+    return keras.optimizers.SGD(learning_rate=schedule, momentum=train_config.momentum)
+
+
+def _is_kernel(variable: Any) -> bool:
+    return variable.path.rsplit("/", 1)[-1] == "kernel"
+
+
+class Trainer:
+    """Trains a network made by ``build_model(config)``.
+
+    Args:
+        model: the network; compiled here (losses, policy-entropy metric, optimizer).
+            If it already carries an SGD optimizer with state (``load_checkpoint`` of a
+            trained model), the step count and momenta carry over into the new optimizer,
+            so training resumes where it stopped, under ``train_config``'s schedule.
+        config: the model's ``NetworkConfig``.
+        train_config: the hyper-parameters.
+        seed: seed of the augmentation symmetries (``None``: fresh entropy).
+
+    Attributes: ``model``, ``config``, ``train_config``, ``step`` (optimizer updates
+    so far), ``learning_rate`` (the rate of the next update).
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        config: NetworkConfig,
+        train_config: TrainConfig | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if not isinstance(config, NetworkConfig):
+            raise TypeError(f"config must be a NetworkConfig, got {type(config).__name__}")
+        train_config = TrainConfig() if train_config is None else train_config
+        if not isinstance(train_config, TrainConfig):
+            raise TypeError(
+                f"train_config must be a TrainConfig, got {type(train_config).__name__}")
+        expected = (None, config.board_size, config.board_size, config.input_planes)
+        if tuple(model.input_shape) != expected:
+            raise ValueError(
+                f"model {model.name!r} takes input {tuple(model.input_shape)}, but config "
+                f"{config.name} needs {expected}")
+        self.model = model
+        self.config = config
+        self.train_config = train_config
+        self._rng = np.random.default_rng(seed)
+        regularizer = keras.regularizers.L2(train_config.l2) if train_config.l2 > 0 else None
+        for variable in model.trainable_variables:
+            if _is_kernel(variable):
+                variable.regularizer = regularizer
+        previous = getattr(model, "optimizer", None)
+        optimizer = make_optimizer(train_config)
+        optimizer.build(model.trainable_variables)
+        if (isinstance(previous, keras.optimizers.SGD) and previous.built
+                and len(previous.momentums) == len(optimizer.momentums)):
+            optimizer.iterations.assign(previous.iterations)
+            for new, old in zip(optimizer.momentums, previous.momentums, strict=True):
+                new.assign(old)
+        model.compile(
+            optimizer=optimizer,
+            loss={"policy": keras.losses.CategoricalCrossentropy(from_logits=True),
+                  "value": keras.losses.MeanSquaredError()},
+            loss_weights={"policy": 1.0, "value": train_config.value_loss_weight},
+            metrics={"policy": [policy_entropy]},
+        )
+
+    @property
+    def step(self) -> int:
+        """Optimizer updates applied so far (restored from a checkpoint's optimizer)."""
+        return int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate the next update will use."""
+        return self.train_config.learning_rate(self.step)
+
+    def train_step(
+        self,
+        boards: np.ndarray,
+        to_play: np.ndarray,
+        policy_target: np.ndarray,
+        value_target: np.ndarray,
+    ) -> dict[str, float]:
+        """One SGD update on one batch; returns the batch's losses before the update.
+
+        Args:
+            boards: int8[B, H, N, N], absolute colours, index 0 the current board.
+            to_play: int8[B], +1 black / -1 white.
+            policy_target: float32[B, N*N + 1], the search's visit distribution (rows sum
+                to 1, pass last).
+            value_target: float32[B] in [-1, 1], the game result from the point of view of
+                the player to move in that position.
+
+        Returns floats: ``total`` (the minimised loss), ``policy`` (cross-entropy, nats),
+        ``value`` (MSE), ``l2`` (``c * ||theta||^2``, = total - policy - w * value),
+        ``policy_entropy`` (mean entropy of the predicted policy, nats) and
+        ``learning_rate`` (the rate this update used).
+        """
+        boards, to_play, policy_target, value_target = self._check(
+            boards, to_play, policy_target, value_target)
+        if self.train_config.augment:
+            ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, len(boards))
+            boards = symmetry.transform_boards_each(boards, ks)
+            policy_target = symmetry.transform_policy_each(
+                policy_target, ks, self.config.board_size)
+        rate = self.learning_rate
+        logs = self.model.train_on_batch(
+            planes(boards, to_play),
+            {"policy": policy_target, "value": value_target.reshape(-1, 1)},
+            return_dict=True)
+        policy, value, total = (float(logs["policy_loss"]), float(logs["value_loss"]),
+                                float(logs["loss"]))
+        return {
+            "total": total,
+            "policy": policy,
+            "value": value,
+            "l2": total - policy - self.train_config.value_loss_weight * value,
+            "policy_entropy": float(logs["policy_policy_entropy"]),
+            "learning_rate": rate,
+        }
+
+    def _check(self, boards: Any, to_play: Any, policy_target: Any, value_target: Any
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        n, h = self.config.board_size, self.config.history_length
+        boards = np.asarray(boards)
+        if boards.ndim != 4 or boards.shape[1:] != (h, n, n) or boards.shape[0] == 0:
+            raise ValueError(f"boards must be int8[B>0, {h}, {n}, {n}], got "
+                             f"{boards.dtype}{list(boards.shape)}")
+        batch = boards.shape[0]
+        to_play = np.asarray(to_play)
+        policy_target = np.asarray(policy_target, np.float32)
+        value_target = np.asarray(value_target, np.float32)
+        if to_play.shape != (batch,):
+            raise ValueError(f"to_play must be int8[{batch}], got {list(to_play.shape)}")
+        if policy_target.shape != (batch, n * n + 1):
+            raise ValueError(f"policy_target must be float32[{batch}, {n * n + 1}], got "
+                             f"{list(policy_target.shape)}")
+        if value_target.shape != (batch,):
+            raise ValueError(f"value_target must be float32[{batch}], got "
+                             f"{list(value_target.shape)}")
+        if not np.all(np.abs(value_target) <= 1.0):
+            raise ValueError(
+                f"value_target must be in [-1, 1], got values from {value_target.min()} "
+                f"to {value_target.max()}")
+        sums = policy_target.sum(axis=1)
+        if np.any(policy_target < 0) or not np.allclose(sums, 1.0, atol=1e-3):
+            raise ValueError(
+                f"policy_target rows must be non-negative and sum to 1, got sums from "
+                f"{sums.min():.4f} to {sums.max():.4f}")
+        return boards.astype(np.int8, copy=False), to_play, policy_target, value_target
