@@ -12,9 +12,9 @@ GPU nodes all go through the same rules:
   default); on a cluster without GPUs, one per node. When the cluster has GPUs, CPU-only
   nodes (such as a GPU-less head) host no inference server: their workers send their
   leaves to the GPU servers.
-- Learner: one whole GPU of its own when the cluster has two or more GPUs, half of the
-  only GPU when it has one (sharing it with the inference server), the head's CPU when
-  it has none.
+- Learner: one whole GPU of its own when the cluster has two or more GPUs (on a node that
+  is not preemptible when there is one), half of the only GPU when it has one (sharing it
+  with the inference server), the head's CPU when it has none.
 - Replay buffer and gatekeeper: on the head node, next to the driver.
 - Workers: spread over the nodes in proportion to the CPUs left after the roles above,
   each getting an equal share of a CPU (at most one), so ``--workers 32`` also runs on a
@@ -38,6 +38,10 @@ from typing import Any
 HEAD_RESOURCE = "node:__internal_head__"
 """The resource Ray gives the head node only (Ray >= 2.7)."""
 
+PREEMPTIBLE_RESOURCE = "preemptible"
+"""Custom resource that ``cluster.yaml`` gives spot / preemptible node types: the learner
+avoids such nodes when a GPU node without it exists."""
+
 _EPS = 1e-6
 _RESOURCE_QUANTUM = 1e-4  # Ray rounds fractional resources to 4 decimals
 
@@ -56,6 +60,7 @@ class NodeResources:
         gpus: GPUs the node offers to Ray (``Resources["GPU"]``), 0 when it has none.
         is_head: whether this is the head node (where the driver runs).
         address: the node's IP address, for messages only.
+        preemptible: a spot / preemptible node that may vanish at any time.
     """
 
     node_id: str
@@ -63,6 +68,7 @@ class NodeResources:
     gpus: float = 0.0
     is_head: bool = False
     address: str = ""
+    preemptible: bool = False
 
     def __post_init__(self) -> None:
         if not self.node_id:
@@ -265,6 +271,7 @@ def nodes_from_ray(ray_nodes: Iterable[Mapping[str, Any]]) -> list[NodeResources
                 gpus=float(resources.get("GPU", 0.0)),
                 is_head=HEAD_RESOURCE in resources,
                 address=str(entry.get("NodeManagerAddress", "")),
+                preemptible=float(resources.get(PREEMPTIBLE_RESOURCE, 0.0)) > 0,
             )
         )
     nodes.sort(key=lambda n: not n.is_head)
@@ -385,8 +392,11 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
                 f"the learner needs {learner_gpus:g} GPU on one node and none has that much "
                 f"left (cluster: {where})"
             )
-        # The GPU node with the most GPUs, so that the others keep whole GPUs for inference.
-        learner_node = max(candidates, key=lambda n: (free_gpus[n.node_id], n.cpus))
+        # A node that is not preemptible, then the one with the most GPUs free, so that the
+        # others keep whole GPUs for inference.
+        learner_node = max(
+            candidates, key=lambda n: (not n.preemptible, free_gpus[n.node_id], n.cpus)
+        )
     else:
         learner_node = head
     learner = ActorPlacement("learner", 0, learner_node.node_id, request.learner_cpus,

@@ -6,6 +6,7 @@ import pytest
 
 from selfplay.placement import (
     HEAD_RESOURCE,
+    PREEMPTIBLE_RESOURCE,
     NodeResources,
     PlacementError,
     PlacementPlan,
@@ -82,6 +83,18 @@ def test_gpu_cluster_puts_one_server_per_gpu_and_the_learner_on_its_own_gpu() ->
     loads = [plan.worker_server.count(s) for s in range(len(plan.inference))]
     assert max(loads) - min(loads) <= 1, loads
     assert sum(1 for w in plan.workers if w.node_id == "head0000") > 0
+
+
+def test_learner_avoids_preemptible_nodes() -> None:
+    spot = [NodeResources(f"spot{i:04d}", cpus=8, gpus=4, preemptible=True) for i in range(2)]
+    nodes = [head(), spot[0], gpu_node(1, cpus=8, gpus=1), spot[1]]
+    plan = plan_placement(PlacementRequest(workers=16), nodes)
+    assert_fits(plan)
+    assert plan.learner.node_id == "gpu00001" and plan.learner.num_gpus == 1
+    assert len(plan.inference) == 8
+    # Only spot GPU nodes: the learner still gets a GPU there.
+    plan = plan_placement(PlacementRequest(workers=4), [head(), spot[0]])
+    assert plan.learner.node_id == spot[0].node_id
 
 
 def test_single_gpu_machine_shares_the_gpu_between_learner_and_inference() -> None:
@@ -181,7 +194,7 @@ def test_no_nodes_is_an_error() -> None:
 def test_nodes_from_ray_keeps_alive_nodes_head_first() -> None:
     ray_nodes = [
         {"NodeID": "bbbb", "Alive": True, "NodeManagerAddress": "10.0.0.2",
-         "Resources": {"CPU": 4.0, "GPU": 1.0, "memory": 1e9}},
+         "Resources": {"CPU": 4.0, "GPU": 1.0, "memory": 1e9, PREEMPTIBLE_RESOURCE: 1.0}},
         {"NodeID": "cccc", "Alive": False, "Resources": {"CPU": 4.0}},
         {"NodeID": "aaaa", "Alive": True, "NodeManagerAddress": "10.0.0.1",
          "Resources": {"CPU": 2.0, HEAD_RESOURCE: 1.0}},
@@ -190,6 +203,7 @@ def test_nodes_from_ray_keeps_alive_nodes_head_first() -> None:
     assert [n.node_id for n in nodes] == ["aaaa", "bbbb"]
     assert nodes[0].is_head and nodes[0].gpus == 0 and nodes[0].cpus == 2
     assert not nodes[1].is_head and nodes[1].gpus == 1
+    assert nodes[1].preemptible and not nodes[0].preemptible
 
 
 def test_node_from_cluster_resources() -> None:
