@@ -25,7 +25,7 @@ SUICIDE = 2
 SUPERKO = 3
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def neighbour_table(size: int) -> np.ndarray:
     """int32[size*size, 4]: the orthogonal neighbours of each point, ``-1`` padded at the end."""
     table = np.full((size * size, 4), -1, dtype=np.int32)
@@ -41,7 +41,7 @@ def neighbour_table(size: int) -> np.ndarray:
     return table
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def zobrist_table(size: int) -> np.ndarray:
     """uint64[size*size, 2]: random keys for a black (column 0) or white (column 1) stone."""
     rng = np.random.default_rng(0x5EED_0000 + size)
@@ -114,10 +114,68 @@ def label_groups(board, nbrs, zobrist):
 
 @numba.njit(cache=True)
 def _seen(hashes, n_hashes, h):
+    """Whether ``h`` is among ``hashes[:n_hashes]`` (linear scan)."""
     for i in range(n_hashes):
         if hashes[i] == h:
             return True
     return False
+
+
+# Superko look-ups go through an open-addressing set of hashes once the history is long:
+# a uint64 table of power-of-two length, 0 marking an empty slot. No board reached by
+# playing a stone is empty, and the empty board is the only one whose hash is 0 by
+# construction; a non-empty board hashing to 0 (chance 2**-64) is looked up linearly.
+_LINEAR_LIMIT = 24
+
+
+@numba.njit(cache=True)
+def _hash_set_capacity(n):
+    cap = 16
+    while cap < 2 * n:
+        cap *= 2
+    return cap
+
+
+@numba.njit(cache=True, inline="always")
+def _slot(h, mask):
+    return (h ^ (h >> np.uint64(29))) & mask
+
+
+@numba.njit(cache=True)
+def _set_insert(table, h):
+    if h == 0:
+        return
+    mask = np.uint64(table.shape[0] - 1)
+    i = _slot(h, mask)
+    while True:
+        v = table[i]
+        if v == h:
+            return
+        if v == 0:
+            table[i] = h
+            return
+        i = (i + np.uint64(1)) & mask
+
+
+@numba.njit(cache=True)
+def _set_contains(table, h):
+    mask = np.uint64(table.shape[0] - 1)
+    i = _slot(h, mask)
+    while True:
+        v = table[i]
+        if v == h:
+            return True
+        if v == 0:
+            return False
+        i = (i + np.uint64(1)) & mask
+
+
+@numba.njit(cache=True)
+def _hash_set(hashes, n_hashes):
+    table = np.zeros(_hash_set_capacity(n_hashes), np.uint64)
+    for i in range(n_hashes):
+        _set_insert(table, hashes[i])
+    return table
 
 
 @numba.njit(cache=True)
@@ -126,10 +184,15 @@ def legal_mask(board, colour, h, hashes, n_hashes, nbrs, zobrist, out):
 
     ``hashes[:n_hashes]`` are the Zobrist hashes of every earlier board of the game
     (the current one included): a move that recreates any of them is illegal
-    (positional superko). Suicide is illegal.
+    (positional superko). Suicide is illegal. ``board`` is only read. Returns ``out``.
     """
     n = board.shape[0]
     group_of, liberties, group_hash = label_groups(board, nbrs, zobrist)
+    use_table = n_hashes > _LINEAR_LIMIT
+    if use_table:
+        table = _hash_set(hashes, n_hashes)
+    else:
+        table = np.zeros(1, np.uint64)
     for p in range(n):
         out[p] = False
         if board[p] != 0:
@@ -160,104 +223,147 @@ def legal_mask(board, colour, h, hashes, n_hashes, nbrs, zobrist, out):
                         g1 = g
                     else:
                         g2 = g
-        if alive and not _seen(hashes, n_hashes, new_h):
-            out[p] = True
+        if not alive:
+            continue
+        if use_table and new_h != 0:
+            repeated = _set_contains(table, new_h)
+        else:
+            repeated = _seen(hashes, n_hashes, new_h)
+        out[p] = not repeated
     out[n] = True
     return out
 
 
 @numba.njit(cache=True)
-def _chain_has_liberty(board, start, nbrs, stack, mark, stamp):
+def _has_liberty_besides(board, start, exclude, nbrs, work):
+    """Whether the chain through ``start`` has a liberty other than ``exclude``.
+
+    Marks visited stones by doubling them on ``board`` and restores them before
+    returning; ``work`` is int32 scratch of at least P entries.
+    """
     colour = board[start]
-    stack[0] = start
-    mark[start] = stamp
-    top = 1
-    while top > 0:
-        top -= 1
-        q = stack[top]
+    marked = colour * 2
+    board[start] = marked
+    work[0] = start
+    count = 1
+    i = 0
+    found = False
+    while i < count and not found:
+        q = work[i]
+        i += 1
         for k in range(4):
             r = nbrs[q, k]
             if r < 0:
                 break
             v = board[r]
             if v == 0:
-                return True
-            if v == colour and mark[r] != stamp:
-                mark[r] = stamp
-                stack[top] = r
-                top += 1
-    return False
+                if r != exclude:
+                    found = True
+                    break
+            elif v == colour:
+                board[r] = marked
+                work[count] = r
+                count += 1
+    for j in range(count):
+        board[work[j]] = colour
+    return found
+
+
+@numba.njit(cache=True)
+def _collect_chain(board, start, nbrs, zobrist, caps, n_caps):
+    """Append the chain through ``start`` to ``caps[n_caps:]``; return the new count and
+    the XOR of the chain's Zobrist keys. The board is left as it was."""
+    colour = board[start]
+    marked = colour * 2
+    board[start] = marked
+    first = n_caps
+    caps[n_caps] = start
+    n_caps += 1
+    i = first
+    h = np.uint64(0)
+    while i < n_caps:
+        q = caps[i]
+        i += 1
+        h ^= _key(zobrist, q, colour)
+        for k in range(4):
+            r = nbrs[q, k]
+            if r < 0:
+                break
+            if board[r] == colour:
+                board[r] = marked
+                caps[n_caps] = r
+                n_caps += 1
+    for j in range(first, n_caps):
+        board[caps[j]] = colour
+    return n_caps, h
+
+
+@numba.njit(cache=True)
+def probe_move(board, colour, point, h, nbrs, zobrist, work, caps):
+    """What a stone of ``colour`` at ``point`` would do, without superko and without
+    changing ``board`` (which must be writable: chains are marked while walked).
+
+    ``work`` and ``caps`` are int32 scratch arrays of at least P entries. Returns
+    ``(status, new_hash, n_captured)`` with status ``OK``, ``OCCUPIED`` or ``SUICIDE``;
+    on ``OK`` the stones the move would capture are ``caps[:n_captured]``.
+    """
+    if board[point] != 0:
+        return OCCUPIED, h, 0
+    new_h = h ^ _key(zobrist, point, colour)
+    alive = False
+    n_caps = 0
+    for k in range(4):
+        r = nbrs[point, k]
+        if r < 0:
+            break
+        v = board[r]
+        if v == 0:
+            alive = True
+        elif v == colour:
+            if not alive and _has_liberty_besides(board, r, point, nbrs, work):
+                alive = True
+        else:
+            already = False
+            for j in range(n_caps):
+                if caps[j] == r:
+                    already = True
+                    break
+            if not already and not _has_liberty_besides(board, r, point, nbrs, work):
+                n_caps, removed = _collect_chain(board, r, nbrs, zobrist, caps, n_caps)
+                new_h ^= removed
+                alive = True
+    if not alive:
+        return SUICIDE, h, 0
+    return OK, new_h, n_caps
+
+
+@numba.njit(cache=True, inline="always")
+def commit_move(board, colour, point, caps, n_caps):
+    """Place the stone and remove ``caps[:n_caps]``, as found legal by ``probe_move``."""
+    board[point] = colour
+    for j in range(n_caps):
+        board[caps[j]] = 0
 
 
 @numba.njit(cache=True)
 def play_inplace(board, colour, point, h, hashes, n_hashes, nbrs, zobrist):
     """Play a stone of ``colour`` at ``point`` on ``board`` (modified in place).
 
-    Returns ``(status, new_hash, captured)``. On a status other than ``OK`` the board
-    may have been changed and must be discarded by the caller (callers play on a copy).
-    """
-    if board[point] != 0:
-        return OCCUPIED, h, 0
-    n = board.shape[0]
-    board[point] = colour
-    h ^= _key(zobrist, point, colour)
-    stack = np.empty(2 * n, np.int32)
-    mark = np.zeros(n, np.int32)
-    stamp = 0
-    captured = 0
-    for k in range(4):
-        r = nbrs[point, k]
-        if r < 0:
-            break
-        if board[r] == -colour:
-            stamp += 1
-            c, removed = _remove_chain_if_dead(board, r, nbrs, zobrist, stack, mark, stamp)
-            captured += c
-            h ^= removed
-    if captured == 0:
-        stamp += 1
-        if not _chain_has_liberty(board, point, nbrs, stack, mark, stamp):
-            return SUICIDE, h, 0
-    if _seen(hashes, n_hashes, h):
-        return SUPERKO, h, captured
-    return OK, h, captured
-
-
-@numba.njit(cache=True)
-def _remove_chain_if_dead(board, start, nbrs, zobrist, stack, mark, stamp):
-    """Remove the chain through ``start`` when it has no liberty; ``stack`` is int32[2P].
-
-    Returns ``(stones_removed, xor_of_their_keys)``.
+    Returns ``(status, new_hash, captured)``: status ``OK``, ``OCCUPIED``, ``SUICIDE`` or
+    ``SUPERKO`` (the new board's hash is among ``hashes[:n_hashes]``). On any status
+    other than ``OK`` the board is left unchanged.
     """
     n = board.shape[0]
-    colour = board[start]
-    # stack[0:n] is the chain list, stack[n:2n] the work stack.
-    mark[start] = stamp
-    stack[n] = start
-    top = 1
-    size = 0
-    while top > 0:
-        top -= 1
-        q = stack[n + top]
-        stack[size] = q
-        size += 1
-        for k in range(4):
-            r = nbrs[q, k]
-            if r < 0:
-                break
-            v = board[r]
-            if v == 0:
-                return 0, np.uint64(0)
-            if v == colour and mark[r] != stamp:
-                mark[r] = stamp
-                stack[n + top] = r
-                top += 1
-    h = np.uint64(0)
-    for i in range(size):
-        q = stack[i]
-        h ^= _key(zobrist, q, colour)
-        board[q] = 0
-    return size, h
+    scratch = np.empty(2 * n, np.int32)
+    work = scratch[:n]
+    caps = scratch[n:]
+    status, new_h, n_caps = probe_move(board, colour, point, h, nbrs, zobrist, work, caps)
+    if status != OK:
+        return status, h, 0
+    if _seen(hashes, n_hashes, new_h):
+        return SUPERKO, new_h, n_caps
+    commit_move(board, colour, point, caps, n_caps)
+    return OK, new_h, n_caps
 
 
 @numba.njit(cache=True)
@@ -307,33 +413,66 @@ def area_score(board, nbrs):
 
 @numba.njit(cache=True)
 def random_playout(board, colour, h, hashes, n_hashes, nbrs, zobrist, max_moves, seed):
-    """Play uniformly random legal moves (pass only when nothing else is legal) until two
-    passes or ``max_moves``; ``board`` and ``hashes`` (capacity >= n_hashes + max_moves)
-    are modified in place. Returns the number of moves played (passes included).
+    """Play uniformly random legal moves, pass included (pass is always legal), until two
+    consecutive passes or ``max_moves`` moves: the game OpenSpiel's random player plays.
 
-    Used by the rules benchmark to measure the engine without Python in the loop.
+    ``board`` and ``hashes`` (capacity >= n_hashes + max_moves) are modified in place:
+    every new board's hash is appended. Returns the number of moves played (passes
+    included). Used by the rules benchmark to measure the engine without Python.
     """
     np.random.seed(seed)
     n = board.shape[0]
-    mask = np.zeros(n + 1, np.bool_)
-    candidates = np.empty(n, np.int32)
+    table = np.zeros(_hash_set_capacity(n_hashes + max_moves + 1), np.uint64)
+    for i in range(n_hashes):
+        _set_insert(table, hashes[i])
+    empties = np.empty(n, np.int32)
+    where = np.full(n, -1, np.int32)
+    n_empty = 0
+    for p in range(n):
+        if board[p] == 0:
+            where[p] = n_empty
+            empties[n_empty] = p
+            n_empty += 1
+    work = np.empty(n, np.int32)
+    caps = np.empty(n, np.int32)
     passes = 0
     moves = 0
     while moves < max_moves and passes < 2:
-        legal_mask(board, colour, h, hashes, n_hashes, nbrs, zobrist, mask)
-        m = 0
-        for p in range(n):
-            if mask[p]:
-                candidates[m] = p
-                m += 1
-        if m == 0:
-            passes += 1
-        else:
-            p = candidates[np.random.randint(m)]
-            status, h, _ = play_inplace(board, colour, p, h, hashes, n_hashes, nbrs, zobrist)
-            hashes[n_hashes] = h
-            n_hashes += 1
-            passes = 0
+        untried = n_empty
+        while True:
+            j = np.random.randint(untried + 1)
+            if j == untried:  # pass
+                passes += 1
+                break
+            p = empties[j]
+            status, new_h, n_caps = probe_move(board, colour, p, h, nbrs, zobrist, work, caps)
+            if status == OK and not (new_h != 0 and _set_contains(table, new_h)) and not (
+                    new_h == 0 and _seen(hashes, n_hashes, new_h)):
+                commit_move(board, colour, p, caps, n_caps)
+                # p leaves the empty list, captured stones join it.
+                last = empties[n_empty - 1]
+                empties[j] = last
+                where[last] = j
+                where[p] = -1
+                n_empty -= 1
+                for c in range(n_caps):
+                    q = caps[c]
+                    where[q] = n_empty
+                    empties[n_empty] = q
+                    n_empty += 1
+                h = new_h
+                _set_insert(table, h)
+                hashes[n_hashes] = h
+                n_hashes += 1
+                passes = 0
+                break
+            # Illegal: move it past the untried part and draw again.
+            untried -= 1
+            other = empties[untried]
+            empties[untried] = p
+            empties[j] = other
+            where[p] = untried
+            where[other] = j
         colour = -colour
         moves += 1
     return moves

@@ -271,7 +271,8 @@ class Position:
         return f"{'B' if s > 0 else 'W'}+{_number(abs(s))}"
 
     def __repr__(self) -> str:
-        return f"Position(size={self.size}, to_play={self.to_play}, move={self.move_number})\n{self}"
+        return (f"Position(size={self.size}, to_play={self.to_play}, "
+                f"move={self.move_number})\n{self}")
 
     def __str__(self) -> str:
         chars = {1: "X", -1: "O", 0: "."}
