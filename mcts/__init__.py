@@ -1,1 +1,29 @@
-"""mcts package."""
+"""Batched PUCT search (AlphaGo Zero style) over many games at once.
+
+Value sign convention, followed everywhere in this package and by everything that talks to
+it: **a value is from the point of view of the player to move in the position it belongs
+to**, in [-1, 1], +1 meaning that player wins. An evaluator's value for a leaf is the leaf's
+player to move's; a child's value is negated when backed up into its parent; ``root_value``
+and ``RootStats.q`` are for the root's player to move; terminal positions are valued by the
+Tromp-Taylor score with komi (+1 win, -1 loss, 0 draw) for their player to move.
+
+The network is seen only through the ``Evaluator`` protocol; this package imports neither
+tensorflow nor ray.
+"""
+
+from mcts.config import SearchConfig
+from mcts.evaluator import Evaluator, UniformEvaluator
+from mcts.known_evaluators import (
+    AreaEvaluator,
+    ColourEvaluator,
+    FixedPriorEvaluator,
+    RandomValueEvaluator,
+)
+from mcts.resignation import calibrate_resign_threshold, resign_false_positive_rate
+from mcts.search import BatchedSearch, RootStats
+
+__all__ = [
+    "AreaEvaluator", "BatchedSearch", "ColourEvaluator", "Evaluator", "FixedPriorEvaluator",
+    "RandomValueEvaluator", "RootStats", "SearchConfig", "UniformEvaluator",
+    "calibrate_resign_threshold", "resign_false_positive_rate",
+]

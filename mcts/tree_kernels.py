@@ -1,0 +1,331 @@
+"""Compiled steps of the batched search: select leaves, gather inputs, expand, back up, free.
+
+All trees of a ``BatchedSearch`` live in one node pool (see ``mcts.node_pool``). A node
+holds its board, hash, player to move and pass count; a parent holds its children's
+statistics in rows of width ``A = N*N + 1`` (pass last):
+
+    child[c, a]   int32   the child node, ``UNEXPANDED`` (-1, legal, no node yet) or
+                          ``ILLEGAL`` (-2)
+    edge_n[c, a]  int32   visits through the edge (virtual visits included while pending)
+    edge_w[c, a]  float32 sum of values, FROM THE POINT OF VIEW OF THE PLAYER TO MOVE AT c
+    prior[c, a]   float32 the evaluator's prior (root: with noise when asked)
+
+and per node ``node_n`` (visits, its own evaluation included) and ``node_w`` (sum of values
+from the point of view of the player to move at that node). A value backed up from a child
+to its parent is negated: values are always for the player to move.
+
+Virtual loss: each selection adds 1 to ``edge_n`` and ``node_n`` along its path and counts
+``virtual_loss`` as a loss for the player who chose each edge (``edge_w -= vl`` and the
+child's ``node_w += vl``); backup removes it and adds the real value. With one leaf per
+tree the result is the same as without virtual loss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from go import kernels as rules
+
+# node_state values
+FREE = 0
+NEW = 1  # legal moves known, never evaluated (a root made from a Position)
+PENDING = 2  # selected in this step, waiting for its evaluation
+EXPANDED = 3
+TERMINAL = 4
+
+# child[] markers
+UNEXPANDED = -1
+ILLEGAL = -2
+
+
+@numba.njit(cache=True)
+def terminal_value(board, to_play, komi, nbrs):
+    """+1/-1/0 from ``to_play``'s point of view: the Tromp-Taylor score with komi."""
+    score = rules.area_score(board, nbrs) - komi
+    if score > 0:
+        return float(to_play)
+    if score < 0:
+        return float(-to_play)
+    return 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
+                c_init, c_base, fpu_reduction):
+    n_parent = node_n[node]
+    sq = math.sqrt(n_parent)
+    c = c_init + math.log((1.0 + n_parent + c_base) / c_base)
+    fpu = node_w[node] / max(n_parent, 1) - fpu_reduction
+    best = -np.inf
+    best_a = -1
+    for a in range(child.shape[1]):
+        if child[node, a] == ILLEGAL:
+            continue
+        n = edge_n[node, a]
+        q = edge_w[node, a] / n if n > 0 else fpu
+        score = q + c * prior[node, a] * sq / (1.0 + n)
+        if score > best:
+            best = score
+            best_a = a
+    return best_a
+
+
+@numba.njit(cache=True)
+def backup(leaf, value, root, node_parent, node_move, node_n, node_w, edge_w, virtual_loss):
+    """Add ``value`` (for the player to move at ``leaf``) from ``leaf`` up to ``root``,
+    removing the virtual loss the selection put on the path (visit counts stay)."""
+    x = leaf
+    v = value
+    while x != root:
+        node_w[x] += v - virtual_loss
+        p = node_parent[x]
+        edge_w[p, node_move[x]] += -v + virtual_loss
+        v = -v
+        x = p
+    node_w[root] += v
+
+
+@numba.njit(cache=True)
+def revert_visit(leaf, root, node_parent, node_move, node_n, node_w, edge_n, edge_w,
+                 virtual_loss):
+    """Undo one selection's virtual visit from ``leaf`` up to ``root``."""
+    x = leaf
+    while x != root:
+        node_n[x] -= 1
+        node_w[x] -= virtual_loss
+        p = node_parent[x]
+        a = node_move[x]
+        edge_n[p, a] -= 1
+        edge_w[p, a] += virtual_loss
+        x = p
+    node_n[root] -= 1
+
+
+@numba.njit(cache=True)
+def select_leaves(
+    games, want, roots, komi, max_moves, hist_hashes, hist_len,
+    node_board, node_hash, node_to_play, node_passes, node_move_number, node_parent,
+    node_move, node_state, node_n, node_w, node_value,
+    child, edge_n, edge_w, prior, free_nodes, free_top,
+    nbrs, zobrist, c_init, c_base, fpu_reduction, virtual_loss,
+    out_leaf, out_game, done,
+):
+    """Select up to ``want[i]`` leaves in the tree of game ``games[i]``.
+
+    A selection walks from the root by PUCT to an edge without a node, makes the child
+    (one ``play_inplace`` from the parent's board), and either scores it by the rules
+    when the game is over there (backed up at once) or marks it ``PENDING`` and lists it
+    in ``out_leaf``/``out_game`` for evaluation. A selection that reaches a node already
+    pending in this step is undone (a collision). A ``NEW`` root is itself the leaf.
+    ``done[i]`` receives the simulations finished or started (terminal + pending leaves,
+    the root's own first evaluation excluded). ``free_top[0]`` must leave at least
+    ``sum(want)`` free nodes. Returns the number of leaves listed.
+    """
+    n_points = node_board.shape[1]
+    n_actions = n_points + 1
+    legal = np.empty(n_actions, np.bool_)
+    n_leaves = 0
+    for i in range(games.shape[0]):
+        g = games[i]
+        root = roots[g]
+        done[i] = 0
+        for _ in range(want[i]):
+            node_n[root] += 1
+            state = node_state[root]
+            if state == NEW:
+                node_state[root] = PENDING
+                out_leaf[n_leaves] = root
+                out_game[n_leaves] = g
+                n_leaves += 1
+                continue
+            if state == PENDING:
+                node_n[root] -= 1
+                continue
+            if state == TERMINAL:
+                backup(root, node_value[root], root, node_parent, node_move, node_n,
+                       node_w, edge_w, virtual_loss)
+                done[i] += 1
+                continue
+            node = root
+            while True:
+                a = _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
+                                c_init, c_base, fpu_reduction)
+                edge_n[node, a] += 1
+                edge_w[node, a] -= virtual_loss
+                c = child[node, a]
+                if c >= 0:
+                    node_n[c] += 1
+                    node_w[c] += virtual_loss
+                    st = node_state[c]
+                    if st == EXPANDED:
+                        node = c
+                        continue
+                    if st == TERMINAL:
+                        backup(c, node_value[c], root, node_parent, node_move, node_n,
+                               node_w, edge_w, virtual_loss)
+                        done[i] += 1
+                    else:  # PENDING: another selection of this step got here first
+                        revert_visit(c, root, node_parent, node_move, node_n, node_w,
+                                     edge_n, edge_w, virtual_loss)
+                    break
+                # a new node
+                free_top[0] -= 1
+                c = free_nodes[free_top[0]]
+                child[node, a] = c
+                colour = node_to_play[node]
+                board = node_board[c]
+                board[:] = node_board[node]
+                if a == n_points:
+                    h = node_hash[node]
+                    passes = node_passes[node] + 1
+                else:
+                    _, h, _ = rules.play_inplace(board, colour, a, node_hash[node],
+                                                 hist_hashes[g], 0, nbrs, zobrist)
+                    passes = 0
+                node_hash[c] = h
+                node_to_play[c] = -colour
+                node_passes[c] = passes
+                node_move_number[c] = node_move_number[node] + 1
+                node_parent[c] = node
+                node_move[c] = a
+                node_n[c] = 1
+                node_w[c] = virtual_loss
+                edge_n[c, :] = 0
+                edge_w[c, :] = 0.0
+                prior[c, :] = 0.0
+                over = passes >= 2 or (
+                    max_moves[g] >= 0 and node_move_number[c] >= max_moves[g])
+                if over:
+                    node_state[c] = TERMINAL
+                    child[c, :] = ILLEGAL
+                    v = terminal_value(board, -colour, komi[g], nbrs)
+                    node_value[c] = v
+                    backup(c, v, root, node_parent, node_move, node_n, node_w, edge_w,
+                           virtual_loss)
+                    done[i] += 1
+                    break
+                # superko: the game's boards up to the root, then the path's boards
+                depth = node_move_number[c] - node_move_number[root]
+                hl = hist_len[g]
+                hashes = np.empty(hl + depth, np.uint64)
+                hashes[:hl] = hist_hashes[g, :hl]
+                k = hl
+                x = c
+                while x != root:
+                    hashes[k] = node_hash[x]
+                    k += 1
+                    x = node_parent[x]
+                rules.legal_mask(board, -colour, h, hashes, k, nbrs, zobrist, legal)
+                for b in range(n_actions):
+                    child[c, b] = UNEXPANDED if legal[b] else ILLEGAL
+                node_state[c] = PENDING
+                out_leaf[n_leaves] = c
+                out_game[n_leaves] = g
+                n_leaves += 1
+                done[i] += 1
+                break
+    return n_leaves
+
+
+@numba.njit(cache=True)
+def gather_inputs(leaves, leaf_games, roots, hist_boards, node_board, node_parent,
+                  node_to_play, child, out_boards, out_to_play, out_legal):
+    """Fill the evaluator's inputs for each leaf: ``out_boards[i, k]`` (int8[B, H, P]) is
+    the board k moves before the leaf, reaching into the root's history
+    (``hist_boards[g]``, root board first) when the path is shorter."""
+    history = out_boards.shape[1]
+    for i in range(leaves.shape[0]):
+        x = leaves[i]
+        g = leaf_games[i]
+        root = roots[g]
+        out_to_play[i] = node_to_play[x]
+        for a in range(child.shape[1]):
+            out_legal[i, a] = child[x, a] != ILLEGAL
+        j = -1
+        for k in range(history):
+            if j < 0:
+                out_boards[i, k] = node_board[x]
+                if x == root:
+                    j = 1
+                else:
+                    x = node_parent[x]
+            else:
+                out_boards[i, k] = hist_boards[g, j]
+                j += 1
+
+
+@numba.njit(cache=True)
+def expand_leaves(leaves, leaf_games, priors, values, roots, node_parent, node_move,
+                  node_state, node_n, node_w, node_value, child, edge_w, prior,
+                  virtual_loss):
+    """Store each leaf's priors (masked to its legal moves and renormalised; uniform if
+    the evaluator gave them no mass), mark it expanded and back its value up."""
+    n_actions = child.shape[1]
+    for i in range(leaves.shape[0]):
+        c = leaves[i]
+        total = 0.0
+        count = 0
+        for a in range(n_actions):
+            if child[c, a] != ILLEGAL:
+                count += 1
+                p = priors[i, a]
+                if p > 0.0:
+                    total += p
+        for a in range(n_actions):
+            if child[c, a] == ILLEGAL:
+                prior[c, a] = 0.0
+            elif total > 0.0:
+                p = priors[i, a]
+                prior[c, a] = p / total if p > 0.0 else 0.0
+            else:
+                prior[c, a] = 1.0 / count
+        v = min(1.0, max(-1.0, values[i]))
+        node_state[c] = EXPANDED
+        node_value[c] = v
+        backup(c, v, roots[leaf_games[i]], node_parent, node_move, node_n, node_w, edge_w,
+               virtual_loss)
+
+
+@numba.njit(cache=True)
+def abandon_leaves(leaves, leaf_games, roots, node_parent, node_move, node_state, node_n,
+                   node_w, child, edge_n, edge_w, free_nodes, free_top, virtual_loss):
+    """Undo the selections of pending leaves whose evaluation failed: a ``NEW`` root goes
+    back to ``NEW``, other leaves are removed from their parent and freed."""
+    for i in range(leaves.shape[0]):
+        c = leaves[i]
+        root = roots[leaf_games[i]]
+        revert_visit(c, root, node_parent, node_move, node_n, node_w, edge_n, edge_w,
+                     virtual_loss)
+        if c == root:
+            node_state[c] = NEW
+        else:
+            child[node_parent[c], node_move[c]] = UNEXPANDED
+            node_state[c] = FREE
+            free_nodes[free_top[0]] = c
+            free_top[0] += 1
+
+
+@numba.njit(cache=True)
+def free_subtree(start, keep, child, node_state, free_nodes, free_top):
+    """Return every node under ``start`` (itself included) to the free list, except the
+    subtree of ``keep`` (-1: keep nothing)."""
+    if start < 0 or start == keep:
+        return
+    stack = np.empty(child.shape[0], np.int32)
+    stack[0] = start
+    top = 1
+    while top > 0:
+        top -= 1
+        x = stack[top]
+        if node_state[x] != TERMINAL:
+            for a in range(child.shape[1]):
+                c = child[x, a]
+                if c >= 0 and c != keep:
+                    stack[top] = c
+                    top += 1
+        node_state[x] = FREE
+        free_nodes[free_top[0]] = x
+        free_top[0] += 1
