@@ -7,15 +7,16 @@ class IllegalMove(ValueError):
     """A move the rules refuse. The message names the move and the reason.
 
     ``move`` is the offending value, ``reason`` one of: out of range, not a move index,
-    occupied, suicide, superko, game over.
+    occupied, suicide, superko, game over (possibly with more detail appended).
     """
 
     def __init__(self, move: object, reason: str, size: int | None = None) -> None:
         self.move = move
         self.reason = reason
         where = repr(move)
-        if size is not None and isinstance(move, int) and 0 <= move <= size * size:
+        is_index = hasattr(move, "__index__") and not isinstance(move, bool)
+        if size is not None and is_index and 0 <= int(move) <= size * size:  # type: ignore[call-overload]
             from go.coords import to_gtp
 
-            where = f"{to_gtp(move, size)} ({move})"
+            where = f"{to_gtp(int(move), size)} ({int(move)})"  # type: ignore[call-overload]
         super().__init__(f"illegal move {where}: {reason}")

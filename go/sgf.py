@@ -322,8 +322,13 @@ def _game(parser: _Parser, nodes: list[_Node]) -> Game:
             if moves:
                 raise parser.fail("setup stones (AB/AW/AE) after the first move are not "
                                   "supported", node.offset)
+            placed: dict[int, str] = {}
             for ident, colour in (("AE", 0), ("AB", 1), ("AW", -1)):
                 for p in _points(parser, node, ident, size):
+                    if p in placed:
+                        raise parser.fail(f"point {coords.to_sgf(p, size)} is in both "
+                                          f"{placed[p]} and {ident} of one node", node.offset)
+                    placed[p] = ident
                     if colour:
                         board[p] = colour
                     else:
