@@ -1,0 +1,296 @@
+"""The run's configuration: one frozen dataclass per package, composed into ``RunConfig``.
+
+``RunConfig`` = ``RulesConfig`` (go) + ``NetworkConfig`` and ``TrainConfig`` (network) +
+``SearchConfig`` (mcts, the self-play search) + ``PipelineConfig`` (this package). It is
+filled from a preset, then an optional TOML file, then command-line flags (see
+``selfplay.run``), and written to the run directory as ``config.toml`` so that a rerun
+with the same directory resumes with the same settings.
+
+This module imports neither TensorFlow nor Ray.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from go import RulesConfig
+from mcts.config import SearchConfig
+from network.config import PRESETS as NETWORK_PRESETS
+from network.config import NetworkConfig, TrainConfig
+from selfplay import toml_config
+from selfplay.sprt import Sprt
+from selfplay.toml_config import ConfigError
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """How the self-play pipeline runs: actors, buffer, learner pace, gate, stopping.
+
+    Attributes:
+        workers: self-play worker actors (each a CPU process without TensorFlow).
+        games_per_worker: games each worker plays at once (one batched search over them).
+        inference_servers: inference server actors; ``None``: one per GPU, or one per
+            machine when the cluster has no GPU (``selfplay.placement`` decides).
+        gpus_per_inference: GPUs per inference server; ``None``: 1 when the cluster has
+            GPUs, 0 (CPU inference) when it has none.
+        inference_wait_ms: how long a server waits for more requests to join a batch once
+            the first one arrived, in milliseconds (it never waits when every worker
+            already sent one).
+        window: replay window, in positions: the buffer holds the newest games that
+            together have at least this many positions.
+        train_start: positions the buffer needs before the learner takes its first step.
+        samples_per_position: positions the learner samples (steps x batch size) per
+            position the workers add; the learner waits when it is ahead of this ratio.
+        max_lag: the learner may fall behind that ratio by this many positions' worth of
+            samples; beyond it workers wait (backpressure).
+        steps_per_generation: learner steps between candidate checkpoints (K).
+        train_steps_per_call: learner steps per call to the learner actor.
+        gate_games: games of a gate match (candidate against the best).
+        gate_threshold: promote when the candidate scores at least this fraction once
+            every game is played (AlphaGo Zero: 0.55); 0 promotes every candidate (still
+            playing and recording its match), as AlphaZero did.
+        gate_sprt: stop a gate match early when a sequential probability ratio test
+            (``sprt_p0`` against ``sprt_p1``, error rates ``sprt_alpha``/``sprt_beta``)
+            decides it.
+        gate_simulations: simulations per move in gate games; ``None``: the self-play count.
+        gate_parallel_games: gate games played at once (each side's leaves in one batch).
+        gate_temperature_moves: moves at the start of each gate game chosen in proportion
+            to the visit counts; later moves are the most visited. Gate games use no noise.
+        generations: stop after this many gate matches, whatever their outcome (``None``:
+            run until stopped).
+        minutes: stop after this many minutes of this session (``None``: no limit).
+        seed: seeds every random generator of the run (workers derive theirs from it).
+        sgf_every: write every n-th finished game as SGF into ``sgf/`` (0: none).
+        status_every: seconds between status lines (and TensorBoard scalars).
+    """
+
+    workers: int = 4
+    games_per_worker: int = 16
+    inference_servers: int | None = None
+    gpus_per_inference: float | None = None
+    inference_wait_ms: float = 2.0
+    window: int = 50_000
+    train_start: int = 2_000
+    samples_per_position: float = 4.0
+    max_lag: int = 10_000
+    steps_per_generation: int = 200
+    train_steps_per_call: int = 8
+    gate_games: int = 400
+    gate_threshold: float = 0.55
+    gate_sprt: bool = True
+    sprt_p0: float = 0.5
+    sprt_p1: float = 0.6
+    sprt_alpha: float = 0.05
+    sprt_beta: float = 0.05
+    gate_simulations: int | None = None
+    gate_parallel_games: int = 64
+    gate_temperature_moves: int = 0
+    generations: int | None = None
+    minutes: float | None = None
+    seed: int = 0
+    sgf_every: int = 100
+    status_every: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("workers", "games_per_worker", "window", "steps_per_generation",
+                     "train_steps_per_call", "gate_games", "gate_parallel_games"):
+            _check_int(name, getattr(self, name), 1)
+        for name in ("train_start", "max_lag", "gate_temperature_moves", "sgf_every", "seed"):
+            _check_int(name, getattr(self, name), 0)
+        for name in ("inference_servers", "gate_simulations", "generations"):
+            if getattr(self, name) is not None:
+                _check_int(name, getattr(self, name), 1)
+        if self.gpus_per_inference is not None:
+            _check_number("gpus_per_inference", self.gpus_per_inference, 0.0)
+        _check_number("inference_wait_ms", self.inference_wait_ms, 0.0)
+        _check_number("samples_per_position", self.samples_per_position, 0.0, open_low=True)
+        _check_number("status_every", self.status_every, 0.0, open_low=True)
+        if self.minutes is not None:
+            _check_number("minutes", self.minutes, 0.0, open_low=True)
+        _check_number("gate_threshold", self.gate_threshold, 0.0)
+        if self.gate_threshold > 1:
+            raise ValueError(f"gate_threshold must be in [0, 1], got {self.gate_threshold}")
+        self.sprt()  # validates the SPRT parameters
+
+    def sprt(self) -> Sprt | None:
+        """The gate's sequential test, or ``None`` when ``gate_sprt`` is off."""
+        test = Sprt(self.sprt_p0, self.sprt_p1, self.sprt_alpha, self.sprt_beta)
+        return test if self.gate_sprt else None
+
+
+def _check_int(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+
+def _check_number(name: str, value: Any, low: float, open_low: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
+            value) or value < low or (open_low and value == low):
+        sign = ">" if open_low else ">="
+        raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one run needs (see the module docstring).
+
+    ``search`` is the self-play search (Dirichlet noise on); ``gate_search()`` derives the
+    gate's (no noise, fixed playouts, ``gate_temperature_moves``).
+    """
+
+    name: str
+    preset: str
+    rules: RulesConfig
+    network: NetworkConfig
+    search: SearchConfig
+    train: TrainConfig
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c in self.name for c in "/\\\0") or self.name.startswith("."):
+            raise ValueError(f"run name must be a plain file name, got {self.name!r}")
+        if self.network.board_size != self.rules.size:
+            raise ValueError(
+                f"board size {self.rules.size} does not match the network "
+                f"{self.network.name}, which is built for {self.network.board_size}x"
+                f"{self.network.board_size}")
+
+    def gate_search(self) -> SearchConfig:
+        """The search of gate games: no noise, ``gate_simulations``, greedy after the
+        first ``gate_temperature_moves`` moves; resignation as in self-play but never
+        disabled."""
+        p = self.pipeline
+        return dataclasses.replace(
+            self.search, add_noise=False,
+            num_simulations=p.gate_simulations or self.search.num_simulations,
+            temperature_moves=p.gate_temperature_moves, resign_disabled_fraction=0.0)
+
+    # ------------------------------------------------------------------ TOML
+    def to_toml(self) -> str:
+        """The config as a TOML document (``RunConfig.from_toml_document`` reads it back)."""
+        doc = {"name": self.name, "preset": self.preset}
+        for part in _PARTS:
+            doc[part] = toml_config.to_table(getattr(self, part))
+        return toml_config.dumps(
+            doc, header="Resolved configuration of this run (written by selfplay.run).\n"
+                        "A field set to \"none\" means None (not set).")
+
+    @classmethod
+    def from_toml_document(cls, doc: dict[str, Any], where: str,
+                           base: RunConfig | None = None) -> RunConfig:
+        """Build a config from a parsed TOML document, over ``base`` when given (then the
+        document may hold any subset of keys) or else from a complete document."""
+        known = {"name", "preset", *_PARTS}
+        unknown = sorted(set(doc) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; known keys are "
+                              f"{', '.join(sorted(known))}")
+        if base is None:
+            missing = sorted(known - set(doc))
+            if missing:
+                raise ConfigError(f"{where}: missing {missing[0]!r}")
+        values: dict[str, Any] = {}
+        for key in ("name", "preset"):
+            if key in doc:
+                if not isinstance(doc[key], str):
+                    raise ConfigError(f"{where}: {key} must be a string, got {doc[key]!r}")
+                values[key] = doc[key]
+        for part, cls_ in _PARTS.items():
+            if part in doc:
+                values[part] = toml_config.from_table(
+                    cls_, doc[part], f"{where} [{part}]",
+                    base=None if base is None else getattr(base, part))
+        try:
+            if base is None:
+                return cls(**values)
+            return dataclasses.replace(base, **values)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+
+
+_PARTS: dict[str, type] = {
+    "rules": RulesConfig,
+    "network": NetworkConfig,
+    "search": SearchConfig,
+    "train": TrainConfig,
+    "pipeline": PipelineConfig,
+}
+
+#: Parts of a run that cannot change once it started (its games and checkpoints depend
+#: on them).
+FIXED_PARTS = ("rules", "network")
+
+
+def preset(name: str) -> RunConfig:
+    """The run preset ``name``: "cpu9" (9x9 on a laptop CPU, the default) or "agz19"
+    (AlphaGo Zero's 19x19 settings, for GPU clusters)."""
+    if name not in RUN_PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(RUN_PRESETS)}")
+    return RUN_PRESETS[name]()
+
+
+def default_name(config: RunConfig) -> str:
+    """``<preset>-<network>-<N>x<N>``, e.g. ``cpu9-b6c64-9x9``: the default run name."""
+    n = config.rules.size
+    return f"{config.preset}-{config.network.name}-{n}x{n}"
+
+
+def _cpu9() -> RunConfig:
+    network = NETWORK_PRESETS["cpu9"]
+    config = RunConfig(
+        name="cpu9", preset="cpu9",
+        rules=RulesConfig(size=9, komi=7.5, max_moves=2 * 81),
+        network=network,
+        search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
+                            resign_threshold=-0.9),
+        train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),
+                          lr_boundaries=(100_000, 200_000)),
+        pipeline=PipelineConfig(),
+    )
+    return dataclasses.replace(config, name=default_name(config))
+
+
+def _agz19() -> RunConfig:
+    network = NETWORK_PRESETS["agz19"]
+    config = RunConfig(
+        name="agz19", preset="agz19",
+        rules=RulesConfig(size=19, komi=7.5, max_moves=2 * 361),
+        network=network,
+        search=SearchConfig(num_simulations=800, add_noise=True, leaves_per_tree=4,
+                            resign_threshold=-0.9),
+        train=TrainConfig(batch_size=2048),
+        pipeline=PipelineConfig(workers=32, games_per_worker=32, window=2_000_000,
+                                train_start=200_000, samples_per_position=1.0,
+                                max_lag=200_000, steps_per_generation=1000,
+                                gate_parallel_games=128, sgf_every=1000),
+    )
+    return dataclasses.replace(config, name=default_name(config))
+
+
+RUN_PRESETS = {"cpu9": _cpu9, "agz19": _agz19}
+
+
+def network_by_name(name: str, board_size: int) -> NetworkConfig:
+    """``"tiny"`` (``NetworkConfig.tiny(board_size)``) or a ``network.PRESETS`` name."""
+    if name == "tiny":
+        return NetworkConfig.tiny(board_size)
+    if name not in NETWORK_PRESETS:
+        raise ConfigError(f"unknown network {name!r}; choose from tiny, "
+                          f"{', '.join(NETWORK_PRESETS)}")
+    return NETWORK_PRESETS[name]
+
+
+def check_unchanged(stored: RunConfig, new: RunConfig, where: str) -> None:
+    """Refuse changes to ``FIXED_PARTS`` of a run that already started in ``where``."""
+    for part in FIXED_PARTS:
+        old, now = getattr(stored, part), getattr(new, part)
+        if old != now:
+            diffs = [f"{part}.{f.name} {getattr(old, f.name)!r} -> {getattr(now, f.name)!r}"
+                     for f in dataclasses.fields(old)
+                     if getattr(old, f.name) != getattr(now, f.name)]
+            raise ConfigError(
+                f"{where} holds a run started with other {part} settings; these cannot "
+                f"change when resuming: {', '.join(diffs)} (use another --run-dir)")

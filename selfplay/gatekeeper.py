@@ -1,0 +1,93 @@
+"""The gatekeeper: plays a candidate network against the best and decides on promotion.
+
+Two networks live in this process; ``play_match`` runs both searches over many games at
+once (each side's leaves batched to its own network), alternating colours, without noise.
+The match stops when ``sprt.gate_decision`` decides (early by the sequential test, or
+after ``games`` games against the threshold). The report holds the result and the Elo
+difference (candidate minus best) with its 95% interval.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from go import RulesConfig
+from mcts import SearchConfig
+from network.config import NetworkConfig
+from selfplay.elo import match_elo
+from selfplay.game_loop import MatchResult, play_match
+from selfplay.sprt import Decision, Sprt, gate_decision
+
+
+def gate_report(result: MatchResult, planned: int, threshold: float,
+                sprt: Sprt | None) -> dict[str, Any]:
+    """The JSON-able summary of a gate match (see ``Gatekeeper.play``)."""
+    decision = gate_decision(result.score, result.played, planned, threshold, sprt)
+    if decision is Decision.CONTINUE:  # stopped for another reason: judge what was played
+        decision = gate_decision(result.score, result.played, result.played, threshold, None)
+    elo = match_elo(result.score, result.played)
+    return {
+        "games": result.played, "planned": planned, "wins": result.wins,
+        "losses": result.losses, "draws": result.draws, "score": result.score,
+        "win_rate": result.score / result.played, "threshold": threshold,
+        "decision": decision.value, "promoted": decision is Decision.PROMOTE,
+        "stopped_early": result.stopped_early, "sprt": sprt is not None,
+        "elo": elo.elo, "elo_low": elo.low, "elo_high": elo.high,
+    }
+
+
+class Gatekeeper:
+    """Holds two networks of ``network_config``'s shape and plays gate matches.
+
+    Args:
+        network_config, rules: the networks' shape and the games' rules.
+        search: the gate search (``RunConfig.gate_search()``: no noise).
+        gpus, threads: as for the learner.
+        seed: seeds the networks' random symmetries and the matches.
+    """
+
+    def __init__(self, network_config: NetworkConfig, rules: RulesConfig,
+                 search: SearchConfig, gpus: float = 0.0, threads: int | None = None,
+                 seed: int | None = None) -> None:
+        from network import backend
+
+        if gpus <= 0:
+            backend.hide_gpus()
+        backend.configure(gpu_memory_growth=True, threads=threads)
+        from network import NetworkEvaluator, build_model
+
+        self.config = network_config
+        self.rules = rules
+        self.search = search
+        self._rng = np.random.default_rng(seed)
+        self._evaluators = {
+            name: NetworkEvaluator(build_model(network_config), network_config,
+                                   seed=int(self._rng.integers(2**63)))
+            for name in ("candidate", "best")}
+
+    def play(self, candidate_weights: list[np.ndarray], best_weights: list[np.ndarray],
+             games: int, threshold: float, sprt: Sprt | None, parallel: int = 64
+             ) -> dict[str, Any]:
+        """Play candidate against best; returns ``gate_report`` plus ``seconds``.
+
+        The candidate is promoted when the SPRT accepts it early, or when it scores at
+        least ``threshold`` of the ``games`` games.
+        """
+        start = time.perf_counter()
+        evaluators = self._evaluators
+        evaluators["candidate"].set_weights(candidate_weights)
+        evaluators["best"].set_weights(best_weights)
+
+        def stop(result: MatchResult) -> bool:
+            return gate_decision(result.score, result.played, games, threshold,
+                                 sprt) is not Decision.CONTINUE
+
+        result = play_match(evaluators["candidate"], evaluators["best"], self.rules,
+                            self.search, games, parallel=parallel, stop=stop,
+                            seed=int(self._rng.integers(2**63)))
+        report = gate_report(result, games, threshold, sprt)
+        report["seconds"] = time.perf_counter() - start
+        return report

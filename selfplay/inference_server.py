@@ -1,0 +1,151 @@
+"""The inference server: the current best network, evaluating many workers' leaves at once.
+
+Workers send their leaves (``evaluate`` requests, one per simulation step of their batched
+search) concurrently. The server queues them; whenever the network is free it takes every
+queued request, concatenates them into one batch, runs the network once in its own thread
+and hands each request its slice of the answer. While the network runs, new requests pile
+up for the next batch, so a busy server forms large batches by itself. When the network is
+idle and fewer than ``clients`` requests are queued, it waits up to ``wait_ms`` for more.
+
+A promotion announces ``(version, weights)`` with ``set_weights``; the new weights are
+loaded between two batches, and each answer says which version produced it.
+
+The class is asyncio-based: in a run ``selfplay.actors`` makes it an async Ray actor, so
+hundreds of concurrent requests are served by one event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from network.config import NetworkConfig
+
+
+class InferenceServer:
+    """Serve ``network_config``'s network with ``weights`` (see the module docstring).
+
+    Args:
+        network_config: the network's shape.
+        weights: ``model.get_weights()`` of the network to serve; ``None`` keeps the fresh
+            initialisation (tests, benchmarks).
+        version: the version number of those weights.
+        clients: requests to expect concurrently (the workers assigned to this server).
+        wait_ms: longest wait for more requests while the network is idle.
+        gpus: GPUs this process may use; 0 hides every GPU.
+        threads: CPU threads for the network's ops (``None``: the backend's default).
+        seed: seed of the evaluator's random symmetries.
+    """
+
+    def __init__(self, network_config: NetworkConfig, weights: list[np.ndarray] | None = None,
+                 version: int = 0, clients: int = 1, wait_ms: float = 2.0, gpus: float = 0.0,
+                 threads: int | None = None, seed: int | None = None) -> None:
+        from network import backend
+
+        if gpus <= 0:
+            backend.hide_gpus()
+        backend.configure(gpu_memory_growth=True, threads=threads)
+        from network import NetworkEvaluator, build_model
+
+        model = build_model(network_config)
+        if weights is not None:
+            model.set_weights(weights)
+        self.config = network_config
+        self.evaluator = NetworkEvaluator(model, network_config, seed=seed)
+        self.version = int(version)
+        self.clients = max(1, int(clients))
+        self.wait_s = float(wait_ms) / 1000.0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
+        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray, asyncio.Future]] = []
+        self._runner: asyncio.Task | None = None
+        self._batches = 0
+        self._positions = 0
+        self._requests = 0
+        self._busy = 0.0
+        self._started = time.perf_counter()
+
+    # ------------------------------------------------------------------ requests
+    async def evaluate(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Evaluate one request, batched with every other queued request.
+
+        Takes the ``mcts.Evaluator`` arguments (boards int8[B, H, N, N], to_play int8[B],
+        legal bool[B, N*N+1]); returns ``(priors float32[B, N*N+1], values float32[B] for
+        the player to move, version)``.
+        """
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((np.asarray(boards), np.asarray(to_play), np.asarray(legal),
+                            future))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.ensure_future(self._serve())
+        return await future
+
+    async def _serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            if len(self._queue) < self.clients and self.wait_s > 0:
+                deadline = loop.time() + self.wait_s
+                while len(self._queue) < self.clients and loop.time() < deadline:
+                    await asyncio.sleep(min(0.0005, self.wait_s))
+            batch, self._queue = self._queue, []
+            self._requests += len(batch)
+            sizes = [len(b) for b, _, _, _ in batch]
+            boards = np.concatenate([b for b, _, _, _ in batch])
+            to_play = np.concatenate([t for _, t, _, _ in batch])
+            legal = np.concatenate([m for _, _, m, _ in batch])
+            try:
+                priors, values, version = await loop.run_in_executor(
+                    self._executor, self._run, boards, to_play, legal)
+            except Exception as exc:  # hand the error to every waiting request
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            start = 0
+            for size, (*_, future) in zip(sizes, batch, strict=True):
+                if not future.done():
+                    future.set_result((priors[start:start + size], values[start:start + size],
+                                       version))
+                start += size
+
+    def _run(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray):
+        start = time.perf_counter()
+        priors, values = self.evaluator.evaluate(boards, to_play, legal)
+        self._busy += time.perf_counter() - start
+        self._batches += 1
+        self._positions += len(boards)
+        return priors, values, self.version
+
+    # ------------------------------------------------------------------ weights
+    async def set_weights(self, version: int, weights: list[np.ndarray]) -> int:
+        """Load ``weights`` as ``version`` between two batches (older versions are
+        ignored); returns the version now served."""
+        if version > self.version:
+            await asyncio.get_running_loop().run_in_executor(
+                self._executor, self._load, int(version), weights)
+        return self.version
+
+    def _load(self, version: int, weights: list[np.ndarray]) -> None:
+        self.evaluator.set_weights(weights)
+        self.version = version
+
+    async def get_version(self) -> int:
+        """The version of the weights served now."""
+        return self.version
+
+    async def set_clients(self, clients: int) -> None:
+        """How many concurrent requests to expect before running a batch without waiting."""
+        self.clients = max(1, int(clients))
+
+    async def stats(self) -> dict[str, Any]:
+        """Counters: batches, requests, positions, mean batch size, seconds busy and alive."""
+        return {"batches": self._batches, "requests": self._requests,
+                "positions": self._positions,
+                "mean_batch": self._positions / max(self._batches, 1),
+                "busy_seconds": self._busy,
+                "alive_seconds": time.perf_counter() - self._started,
+                "version": self.version}

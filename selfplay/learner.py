@@ -1,0 +1,120 @@
+"""The learner: trains the network on sampled batches and exports checkpoints as bytes.
+
+A plain class; ``selfplay.actors`` runs it as a Ray actor (on a GPU when the cluster has
+one). It keeps the model and its optimizer state between calls; ``checkpoint()`` returns
+the ``.keras`` file and its JSON metadata as bytes, so the driver can write them into the
+run directory on its own machine (no shared filesystem), and a restarted learner is built
+from such bytes again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from network.config import NetworkConfig, TrainConfig
+from selfplay.replay_buffer import TrainingBatch
+
+CheckpointBytes = tuple[bytes, bytes]  # (.keras file, its .json metadata)
+
+
+def load_model_bytes(checkpoint: CheckpointBytes, expect: NetworkConfig | None = None):
+    """``(model, metadata)`` from checkpoint bytes, through ``network.load_checkpoint``
+    (Keras safe mode, size and hash checks). ``expect``: the network config it must have."""
+    from network import load_checkpoint, network_config_of
+
+    keras_bytes, json_bytes = checkpoint
+    with tempfile.TemporaryDirectory(prefix="zerogo-ckpt-") as tmp:
+        path = Path(tmp) / "checkpoint.keras"
+        path.write_bytes(keras_bytes)
+        Path(f"{path}.json").write_bytes(json_bytes)
+        model, meta = load_checkpoint(
+            path, expect_board_size=None if expect is None else expect.board_size)
+    if expect is not None and network_config_of(model) != expect:
+        raise ValueError(f"checkpoint holds network {network_config_of(model)}, expected "
+                         f"{expect}")
+    return model, meta
+
+
+def save_model_bytes(model, metadata: dict[str, Any]) -> CheckpointBytes:
+    """``network.save_checkpoint`` into a temporary folder, returned as bytes."""
+    from network import save_checkpoint
+
+    with tempfile.TemporaryDirectory(prefix="zerogo-ckpt-") as tmp:
+        path = Path(tmp) / "checkpoint.keras"
+        save_checkpoint(path, model, metadata)
+        return path.read_bytes(), Path(f"{path}.json").read_bytes()
+
+
+class Learner:
+    """Trains one network (see the module docstring).
+
+    Args:
+        network_config, train_config: the network and how to train it.
+        checkpoint: bytes of a checkpoint to resume from (weights and optimizer state);
+            ``None`` starts from a fresh initialisation seeded by ``seed``.
+        gpus: GPUs this process may use; 0 hides every GPU.
+        threads: CPU threads for the network's ops (``None``: the backend's default).
+        seed: seeds the initial weights and the trainer's augmentation symmetries.
+    """
+
+    def __init__(self, network_config: NetworkConfig, train_config: TrainConfig,
+                 checkpoint: CheckpointBytes | None = None, gpus: float = 0.0,
+                 threads: int | None = None, seed: int | None = None) -> None:
+        from network import backend
+
+        if gpus <= 0:
+            backend.hide_gpus()
+        backend.configure(gpu_memory_growth=True, threads=threads)
+        import keras
+
+        from network import Trainer, build_model
+
+        if checkpoint is not None:
+            model, _ = load_model_bytes(checkpoint, expect=network_config)
+        else:
+            if seed is not None:
+                keras.utils.set_random_seed(seed)
+            model = build_model(network_config)
+        self.config = network_config
+        self.trainer = Trainer(model, network_config, train_config, seed=seed)
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps taken (carried over from a checkpoint)."""
+        return self.trainer.step
+
+    def get_steps(self) -> int:
+        """``steps``, as a method (for remote calls)."""
+        return self.steps
+
+    def train(self, batches: list[TrainingBatch]) -> dict[str, float]:
+        """One training step per batch; returns the mean of each loss over the batches
+        (``total``, ``policy``, ``value``, ``l2``, ``policy_entropy``, ``learning_rate``),
+        plus ``steps`` (the step count after them) and ``samples`` (positions used)."""
+        sums: dict[str, float] = {}
+        samples = 0
+        for batch in batches:
+            logs = self.trainer.train_step(batch.boards, batch.to_play, batch.policy,
+                                           batch.value)
+            for key, value in logs.items():
+                sums[key] = sums.get(key, 0.0) + value
+            samples += len(batch.boards)
+        out = {k: v / max(len(batches), 1) for k, v in sums.items()}
+        out["steps"] = float(self.steps)
+        out["samples"] = float(samples)
+        return out
+
+    def weights(self) -> list[np.ndarray]:
+        """The current weights (``model.get_weights()``)."""
+        return self.trainer.model.get_weights()
+
+    def checkpoint(self, metadata: dict[str, Any]) -> tuple[bytes, bytes, list[np.ndarray]]:
+        """The current model with its optimizer state as checkpoint bytes (``metadata``
+        plus ``training_steps``), and its weights."""
+        meta = dict(metadata, training_steps=self.steps, network=self.config.to_dict())
+        keras_bytes, json_bytes = save_model_bytes(self.trainer.model, meta)
+        return keras_bytes, json_bytes, self.weights()

@@ -1,0 +1,42 @@
+"""``RemoteEvaluator``: the ``mcts.Evaluator`` protocol over a Ray inference server.
+
+A self-play worker hands this object to its search; every ``evaluate`` call becomes one
+request to the worker's inference server (which batches the requests of many workers into
+one network call) and blocks until the answer comes back. ``mcts`` never sees Ray.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import ray
+
+
+class RemoteEvaluator:
+    """Evaluate positions on an ``InferenceServer`` actor.
+
+    Args:
+        server: the Ray actor handle of an ``InferenceServer``.
+        board_size, history_length: the network's N and H (the ``Evaluator`` attributes).
+
+    Attributes: ``version``, the network version of the last answer (promotions so far);
+    ``calls`` and ``positions``, requests and positions sent.
+    """
+
+    def __init__(self, server: ray.actor.ActorHandle, board_size: int,
+                 history_length: int) -> None:
+        self.server = server
+        self.board_size = board_size
+        self.history_length = history_length
+        self.version: int | None = None
+        self.calls = 0
+        self.positions = 0
+
+    def evaluate(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """See ``mcts.evaluator.Evaluator``: priors float32[B, N*N+1], values float32[B]
+        for the player to move."""
+        priors, values, version = ray.get(self.server.evaluate.remote(boards, to_play, legal))
+        self.version = version
+        self.calls += 1
+        self.positions += len(boards)
+        return priors, values

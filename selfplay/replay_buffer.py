@@ -1,0 +1,205 @@
+"""The replay buffer: the positions of the most recent games, sampled uniformly.
+
+AlphaGo Zero trains on positions drawn uniformly from a window of recent self-play games.
+This buffer keeps the newest games whose positions add up to at least ``window``
+positions (the smallest such suffix of the run's games: a game is dropped only when the
+games after it already hold ``window`` positions). Each position costs its packed board
+(2 bits per point), its move, its sparse 16-bit visit distribution and a value byte; see
+``bytes_per_position``.
+
+A sampled position comes back with the ``history_length`` boards that AlphaGo Zero's
+features need (most recent first, zeros before the game start), the player to move, the
+visit distribution and the game result **from the point of view of the player to move**,
+all transformed by one random dihedral symmetry per position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from selfplay import packed_boards
+from selfplay.game_record import GameRecord
+
+
+class TrainingBatch(NamedTuple):
+    """A batch for ``network.Trainer.train_step``.
+
+    boards: int8[B, H, N, N] (index 0 the current board); to_play: int8[B];
+    policy: float32[B, N*N+1] visit distributions; value: float32[B] in {-1, 0, 1},
+    the game result for the player to move.
+    """
+
+    boards: np.ndarray
+    to_play: np.ndarray
+    policy: np.ndarray
+    value: np.ndarray
+
+
+@dataclass
+class _StoredGame:
+    game_id: int
+    boards: np.ndarray  # uint8[T, packed]: the board before each move
+    to_play: np.ndarray  # int8[T]
+    values: np.ndarray  # int8[T], result for the player to move
+    offsets: np.ndarray  # int32[T+1]
+    policy_moves: np.ndarray  # int16[K]
+    policy_probs: np.ndarray  # uint16[K]
+
+    @property
+    def positions(self) -> int:
+        return len(self.values)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (self.boards, self.to_play, self.values, self.offsets,
+                                      self.policy_moves, self.policy_probs))
+
+
+class ReplayBuffer:
+    """Positions of the newest games, at least ``window`` of them (see the module docstring).
+
+    ``add(record)`` replays the game's moves to rebuild its boards (refusing illegal ones);
+    ``sample(batch_size)`` draws positions uniformly with replacement.
+    """
+
+    def __init__(self, board_size: int, history_length: int, window: int,
+                 seed: int | None = None) -> None:
+        if window < 1:
+            raise ValueError(f"replay window must be at least 1 position, got {window}")
+        if history_length < 1:
+            raise ValueError(f"history length must be at least 1, got {history_length}")
+        self.board_size = board_size
+        self.history_length = history_length
+        self.window = window
+        self._rng = np.random.default_rng(seed)
+        self._games: deque[_StoredGame] = deque()
+        self._positions = 0
+        self._cumulative: np.ndarray | None = None
+
+    # ------------------------------------------------------------------ filling
+    def add(self, record: GameRecord) -> None:
+        """Add a finished game and drop the oldest games the window no longer needs."""
+        if record.board_size != self.board_size:
+            raise ValueError(f"game {record.game_id} is {record.board_size}x"
+                             f"{record.board_size}, the buffer holds {self.board_size}x"
+                             f"{self.board_size} games")
+        boards = packed_boards.replay_boards(record.board_size, record.moves,
+                                             f"game {record.game_id}")
+        self._games.append(_StoredGame(
+            game_id=record.game_id,
+            boards=packed_boards.pack(boards),
+            to_play=record.to_play(),
+            values=record.value_targets(),
+            offsets=np.asarray(record.policy_offsets, np.int32),
+            policy_moves=np.asarray(record.policy_moves, np.int16),
+            policy_probs=np.asarray(record.policy_probs, np.uint16),
+        ))
+        self._positions += record.num_positions
+        while self._games and self._positions - self._games[0].positions >= self.window:
+            self._positions -= self._games.popleft().positions
+        self._cumulative = None
+
+    @classmethod
+    def rebuild(cls, newest_first: Iterable[GameRecord], board_size: int, history_length: int,
+                window: int, seed: int | None = None) -> ReplayBuffer:
+        """The buffer a run would hold after its games, given newest first.
+
+        Reads games only until the window is full, then adds them oldest first, so the
+        result equals the buffer that saw every game in order.
+        """
+        kept: list[GameRecord] = []
+        total = 0
+        for record in newest_first:
+            kept.append(record)
+            total += record.num_positions
+            if total >= window:
+                break
+        buffer = cls(board_size, history_length, window, seed=seed)
+        for record in reversed(kept):
+            buffer.add(record)
+        return buffer
+
+    # ------------------------------------------------------------------ queries
+    def __len__(self) -> int:
+        """Positions held."""
+        return self._positions
+
+    @property
+    def num_games(self) -> int:
+        return len(self._games)
+
+    def game_ids(self) -> list[int]:
+        """Ids of the games held, oldest first."""
+        return [g.game_id for g in self._games]
+
+    @property
+    def fill(self) -> float:
+        """Positions held over the window (can exceed 1 by less than one game)."""
+        return self._positions / self.window
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of array data held."""
+        return sum(g.nbytes for g in self._games)
+
+    def bytes_per_position(self) -> float:
+        return self.nbytes / max(self._positions, 1)
+
+    def digest(self) -> str:
+        """SHA-256 of everything held (game ids, boards, targets), to compare buffers."""
+        h = hashlib.sha256()
+        h.update(np.int64(self.window).tobytes())
+        for g in self._games:
+            h.update(np.int64(g.game_id).tobytes())
+            for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_moves,
+                      g.policy_probs):
+                h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, batch_size: int, symmetries: bool = True) -> TrainingBatch:
+        """``batch_size`` positions drawn uniformly (with replacement) from the buffer.
+
+        With ``symmetries`` each position gets one of the 8 dihedral transformations,
+        chosen at random, applied alike to its boards and its visit distribution.
+        """
+        if self._positions == 0:
+            raise ValueError("cannot sample from an empty replay buffer")
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        if self._cumulative is None:
+            self._cumulative = np.cumsum([g.positions for g in self._games])
+        n, hist = self.board_size, self.history_length
+        points = n * n
+        picks = self._rng.integers(self._positions, size=batch_size)
+        game_index = np.searchsorted(self._cumulative, picks, side="right")
+        boards = np.zeros((batch_size, hist, points), np.int8)
+        to_play = np.empty(batch_size, np.int8)
+        policy = np.zeros((batch_size, points + 1), np.float32)
+        value = np.empty(batch_size, np.float32)
+        for i, (gi, pick) in enumerate(zip(game_index, picks, strict=True)):
+            g = self._games[gi]
+            t = int(pick - (self._cumulative[gi] - g.positions))
+            first = max(0, t - hist + 1)
+            boards[i, : t - first + 1] = packed_boards.unpack(g.boards[first:t + 1][::-1],
+                                                              points)
+            to_play[i] = g.to_play[t]
+            value[i] = g.values[t]
+            a, b = g.offsets[t], g.offsets[t + 1]
+            policy[i, g.policy_moves[a:b]] = g.policy_probs[a:b]
+        policy /= policy.sum(axis=1, keepdims=True)
+        boards = boards.reshape(batch_size, hist, n, n)
+        if symmetries:
+            # network.symmetry is numpy-only: importing it loads no TensorFlow.
+            from network import symmetry
+
+            ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
+            boards = symmetry.transform_boards_each(boards, ks)
+            policy = symmetry.transform_policy_each(policy, ks, n)
+        return TrainingBatch(boards, to_play, policy, value)

@@ -1,0 +1,264 @@
+"""``python -m selfplay.run``: train a Go network from zero by self-play on Ray.
+
+Examples::
+
+    python -m selfplay.run --workers 32                  # 9x9 on this machine (cpu9)
+    python -m selfplay.run --preset agz19 --address auto  # AlphaGo Zero's 19x19 on a cluster
+    python -m selfplay.run --run-dir runs/mine            # resume that run
+
+Settings come from the preset, then ``--config FILE`` (TOML with the tables ``[rules]``,
+``[network]``, ``[search]``, ``[train]``, ``[pipeline]`` of ``selfplay.config``), then the
+flags. The resolved settings are written to ``<run-dir>/config.toml``; running again with
+the same ``--run-dir`` resumes that run (flags may change how it runs, not its board or
+network).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from selfplay import config as run_config
+from selfplay.config import RunConfig
+from selfplay.run_dir import RunDir, RunDirError, write_text_atomic
+from selfplay.toml_config import ConfigError, load_toml
+
+
+def _int_at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
+
+
+def _number(low: float, open_low: bool = False, high: float = math.inf
+            ) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (open_low and value == low) \
+                or value > high:
+            bounds = f"{'>' if open_low else '>='} {low:g}" + (
+                f" and <= {high:g}" if high < math.inf else "")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {text}")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m selfplay.run", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = parser.add_argument
+    a("--workers", type=_int_at_least(1), help="self-play worker processes (no TensorFlow "
+      "in them; many per core is fine); cpu9: 4, agz19: 32")
+    a("--games-per-worker", type=_int_at_least(1),
+      help="games each worker plays at once, their leaves batched together (default 16)")
+    a("--address", help="Ray cluster to join: 'auto' (the cluster this machine belongs "
+      "to) or HOST:PORT; default: start a local Ray on this machine")
+    a("--run-dir", type=Path, help="the run directory (default runs/<name>); an existing "
+      "one is resumed")
+    a("--name", help="run name (default <preset>-<network>-<N>x<N>)")
+    a("--preset", choices=sorted(run_config.RUN_PRESETS),
+      help="starting settings: cpu9 (9x9, CPU-sized network, the default) or agz19 "
+      "(AlphaGo Zero's 19x19, 20 blocks x 256)")
+    a("--board-size", type=_int_at_least(2), help="board size N; must match the network "
+      "(the presets' networks are built for their board: use --network tiny or a "
+      "[network] table for other sizes)")
+    a("--network", help="network shape: 'tiny' (2 blocks x 16, for tests) or a "
+      "network.PRESETS name (cpu9, cpu9_fast, agz19)")
+    a("--config", type=Path, help="TOML file with [rules] [network] [search] [train] "
+      "[pipeline] tables overriding the preset (flags override it)")
+    a("--komi", type=_number(-1000), help="komi (default 7.5)")
+    a("--max-moves", type=_int_at_least(1), help="move limit per game, passes included "
+      "(default 2 N^2)")
+    a("--simulations", type=_int_at_least(1), help="MCTS simulations per move in self-play "
+      "(cpu9: 100, agz19: 800)")
+    a("--gate-games", type=_int_at_least(1), help="games per gate match, candidate vs best "
+      "(default 400)")
+    a("--gate-threshold", type=_number(0, high=1), help="win rate that promotes a "
+      "candidate (default 0.55; 0 promotes every candidate after its match)")
+    a("--gate-sprt", action=argparse.BooleanOptionalAction, default=None,
+      help="end gate matches early by a sequential probability ratio test (default on)")
+    a("--gate-simulations", type=_int_at_least(1), help="simulations per move in gate "
+      "games (default: as self-play)")
+    a("--generations", type=_int_at_least(1), help="stop after this many gate matches in "
+      "this session, whatever their outcome (default: run until stopped)")
+    a("--minutes", type=_number(0, open_low=True), help="stop after this many minutes "
+      "(default: run until stopped)")
+    a("--steps-per-generation", type=_int_at_least(1), help="learner steps between "
+      "candidate checkpoints (cpu9: 200, agz19: 1000)")
+    a("--batch-size", type=_int_at_least(1), help="training batch size (cpu9: 128)")
+    a("--window", type=_int_at_least(1), help="replay window in positions (cpu9: 50000)")
+    a("--train-start", type=_int_at_least(0), help="positions needed before training "
+      "starts (cpu9: 2000)")
+    a("--samples-per-position", type=_number(0, open_low=True), help="positions the "
+      "learner samples per new self-play position (cpu9: 4)")
+    a("--gpus-per-inference", type=_number(0), help="GPUs per inference server (default: "
+      "1 per GPU when the cluster has GPUs, else 0 and one CPU server per machine)")
+    a("--inference-servers", type=_int_at_least(1), help="number of inference servers "
+      "(default: one per GPU, or one per machine without GPUs)")
+    a("--sgf-every", type=_int_at_least(0), help="save every n-th game as SGF (0: none)")
+    a("--status-every", type=_number(0, open_low=True),
+      help="seconds between status lines (default 2)")
+    a("--seed", type=_int_at_least(0), help="random seed of the run (default 0)")
+    return parser
+
+
+# flag -> (part, field) of RunConfig
+_FLAGS = {
+    "workers": ("pipeline", "workers"),
+    "games_per_worker": ("pipeline", "games_per_worker"),
+    "komi": ("rules", "komi"),
+    "max_moves": ("rules", "max_moves"),
+    "simulations": ("search", "num_simulations"),
+    "gate_games": ("pipeline", "gate_games"),
+    "gate_threshold": ("pipeline", "gate_threshold"),
+    "gate_sprt": ("pipeline", "gate_sprt"),
+    "gate_simulations": ("pipeline", "gate_simulations"),
+    "generations": ("pipeline", "generations"),
+    "minutes": ("pipeline", "minutes"),
+    "steps_per_generation": ("pipeline", "steps_per_generation"),
+    "batch_size": ("train", "batch_size"),
+    "window": ("pipeline", "window"),
+    "train_start": ("pipeline", "train_start"),
+    "samples_per_position": ("pipeline", "samples_per_position"),
+    "gpus_per_inference": ("pipeline", "gpus_per_inference"),
+    "inference_servers": ("pipeline", "inference_servers"),
+    "sgf_every": ("pipeline", "sgf_every"),
+    "status_every": ("pipeline", "status_every"),
+    "seed": ("pipeline", "seed"),
+}
+
+
+def resolve_config(args: argparse.Namespace) -> tuple[RunConfig, RunDir]:
+    """The run's config and directory from the flags, the TOML file and a stored run.
+
+    Raises ``ConfigError`` (bad values or files, changes a resumed run cannot take) or
+    ``RunDirError`` (a stored config that cannot be read).
+    """
+    doc: dict[str, Any] = load_toml(args.config) if args.config else {}
+    where = str(args.config) if args.config else "config"
+    preset_name = args.preset or doc.get("preset") or "cpu9"
+    base = run_config.preset(preset_name)
+    rules_table = doc.get("rules") if isinstance(doc.get("rules"), dict) else {}
+    board = args.board_size or rules_table.get("size") or base.rules.size
+    config = _apply(base, doc, where, board, args)
+    if args.run_dir is None and args.name is None and "name" not in doc:
+        config = dataclasses.replace(config, name=run_config.default_name(config))
+    run_dir = RunDir(args.run_dir or Path("runs") / config.name)
+    if run_dir.exists():
+        stored = read_stored_config(run_dir)
+        if args.preset and args.preset != stored.preset:
+            raise ConfigError(f"{run_dir.root} holds a {stored.preset} run; it cannot be "
+                              f"resumed as {args.preset} (use another --run-dir)")
+        resumed = _apply(stored, doc, where, stored.rules.size if args.board_size is None
+                         else args.board_size, args, preset_doc=False)
+        run_config.check_unchanged(stored, resumed, str(run_dir.root))
+        config = resumed
+    return config, run_dir
+
+
+def _apply(base: RunConfig, doc: dict[str, Any], where: str, board: int,
+           args: argparse.Namespace, preset_doc: bool = True) -> RunConfig:
+    if doc:
+        body = {k: v for k, v in doc.items() if preset_doc or k != "preset"}
+        config = RunConfig.from_toml_document(body, where, base=base)
+    else:
+        config = base
+    try:
+        if args.network:
+            config = dataclasses.replace(
+                config, network=run_config.network_by_name(args.network, board))
+        if args.board_size and args.board_size != config.rules.size:
+            config = dataclasses.replace(
+                config, rules=dataclasses.replace(config.rules, size=args.board_size,
+                                                  max_moves=2 * args.board_size ** 2))
+        parts: dict[str, dict[str, Any]] = {}
+        for flag, (part, key) in _FLAGS.items():
+            value = getattr(args, flag)
+            if value is not None:
+                parts.setdefault(part, {})[key] = value
+        for part, values in parts.items():
+            config = dataclasses.replace(
+                config, **{part: dataclasses.replace(getattr(config, part), **values)})
+        if args.name:
+            config = dataclasses.replace(config, name=args.name)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return config
+
+
+def read_stored_config(run_dir: RunDir) -> RunConfig:
+    """The ``config.toml`` of an existing run; ``RunDirError`` naming it if unusable."""
+    path = run_dir.config_path
+    try:
+        return RunConfig.from_toml_document(load_toml(path), str(path))
+    except ConfigError as exc:
+        raise RunDirError(str(exc)) from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (or resume) a training run; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config, run_dir = resolve_config(args)
+    except (ConfigError, RunDirError) as exc:
+        parser.error(str(exc))
+    from selfplay.driver import Pipeline
+    from selfplay.game_record import GameRecordError
+
+    status_to_tty = sys.stderr.isatty()
+
+    def status(line: str) -> None:
+        if status_to_tty:
+            sys.stderr.write("\r\033[K" + line)
+            sys.stderr.flush()
+        else:
+            print(line, flush=True)
+
+    def log(line: str) -> None:
+        if status_to_tty:
+            sys.stderr.write("\r\033[K")
+        print(line, flush=True)
+
+    pipeline = Pipeline(config, run_dir, log=log, status=status)
+    try:
+        pipeline.prepare()
+    except (RunDirError, GameRecordError) as exc:
+        print(f"error: run directory {run_dir.root} is not usable: {exc}", file=sys.stderr)
+        return 2
+    import ray
+
+    from selfplay.placement import PlacementError
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=args.address, namespace="zerogo", log_to_driver=True)
+    try:
+        write_text_atomic(run_dir.config_path, config.to_toml())
+        pipeline.run()
+    except PlacementError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if started_here:
+            ray.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

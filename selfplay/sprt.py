@@ -1,0 +1,85 @@
+"""Wald's sequential probability ratio test for a gate match, and the gate's decision.
+
+The candidate's score per game (1 win, 1/2 draw, 0 loss) is treated as Bernoulli with
+probability ``p``. H0: ``p = p0`` (no better than the best), H1: ``p = p1`` (clearly
+better). After each game the log-likelihood ratio
+
+    LLR = score * ln(p1 / p0) + (games - score) * ln((1 - p1) / (1 - p0))
+
+is compared with ``ln(beta / (1 - alpha))`` (accept H0: reject the candidate) and
+``ln((1 - beta) / alpha)`` (accept H1: promote it). ``alpha`` bounds the chance of
+promoting a candidate of strength ``p0``, ``beta`` the chance of rejecting one of ``p1``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Decision(StrEnum):
+    CONTINUE = "continue"
+    PROMOTE = "promote"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Sprt:
+    """The test's hypotheses and error rates (see the module docstring)."""
+
+    p0: float = 0.5
+    p1: float = 0.6
+    alpha: float = 0.05
+    beta: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not 0 < self.p0 < self.p1 < 1:
+            raise ValueError(f"SPRT needs 0 < p0 < p1 < 1, got p0={self.p0}, p1={self.p1}")
+        for name in ("alpha", "beta"):
+            value = getattr(self, name)
+            if not 0 < value < 0.5:
+                raise ValueError(f"SPRT {name} must lie in (0, 0.5), got {value}")
+
+    @property
+    def lower(self) -> float:
+        """Accept H0 (reject the candidate) at or below this LLR."""
+        return math.log(self.beta / (1 - self.alpha))
+
+    @property
+    def upper(self) -> float:
+        """Accept H1 (promote the candidate) at or above this LLR."""
+        return math.log((1 - self.beta) / self.alpha)
+
+    def llr(self, score: float, games: int) -> float:
+        """Log-likelihood ratio of H1 over H0 after ``games`` games scoring ``score``."""
+        if not 0 <= score <= games:
+            raise ValueError(f"score must lie in [0, games={games}], got {score}")
+        return (score * math.log(self.p1 / self.p0)
+                + (games - score) * math.log((1 - self.p1) / (1 - self.p0)))
+
+    def decide(self, score: float, games: int) -> Decision:
+        llr = self.llr(score, games)
+        if llr >= self.upper:
+            return Decision.PROMOTE
+        if llr <= self.lower:
+            return Decision.REJECT
+        return Decision.CONTINUE
+
+
+def gate_decision(score: float, games: int, planned: int, threshold: float,
+                  sprt: Sprt | None) -> Decision:
+    """The gate's verdict after ``games`` of ``planned`` games scoring ``score``.
+
+    The SPRT (when given) may stop the match early either way; once all ``planned`` games
+    are played the candidate is promoted when ``score / games >= threshold``.
+    """
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"gate threshold must lie in [0, 1], got {threshold}")
+    if sprt is not None and games > 0:
+        verdict = sprt.decide(score, games)
+        if verdict is not Decision.CONTINUE:
+            return verdict
+    if games >= planned:
+        return Decision.PROMOTE if score >= threshold * games else Decision.REJECT
+    return Decision.CONTINUE

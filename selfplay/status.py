@@ -1,0 +1,51 @@
+"""What a run shows while it runs: the terminal status line and TensorBoard scalars.
+
+``status_line`` formats one line from the driver's counters. ``TensorBoardLog`` writes
+scalars with ``tf.summary`` into the run directory's ``logs/``; it lives in the driver
+process only (workers never import TensorFlow).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def status_line(state: dict[str, Any], rates: dict[str, float], buffer_fill: float,
+                loss: float | None) -> str:
+    """One line: generation, games, positions, positions/s, buffer fill, learner loss,
+    last gate result, Elo of the best."""
+    gates = state["gates"]
+    if gates:
+        g = gates[-1]
+        gate = (f"{g['wins']}-{g['losses']}" + (f"-{g['draws']}" if g["draws"] else "")
+                + f" {'promoted' if g['promoted'] else 'rejected'}")
+    else:
+        gate = "-"
+    loss_text = "-" if loss is None else f"{loss:.3f}"
+    return (f"gen {state['generation']} | best v{state['best_version']} "
+            f"Elo {state['best_elo']:+.0f} | games {state['games']} | "
+            f"positions {state['positions']} ({rates.get('positions_per_s', 0.0):.1f}/s) | "
+            f"buffer {100 * buffer_fill:.0f}% | steps {state['learner_steps']} "
+            f"loss {loss_text} | last gate {gate}")
+
+
+class TensorBoardLog:
+    """Scalars into ``logdir`` through ``tf.summary`` (import TensorFlow lazily)."""
+
+    def __init__(self, logdir: str | Path) -> None:
+        import tensorflow as tf
+
+        self._tf = tf
+        self._writer = tf.summary.create_file_writer(str(logdir))
+
+    def scalars(self, values: dict[str, float], step: int) -> None:
+        """Write each ``{tag: value}`` at ``step``; None values are skipped."""
+        with self._writer.as_default():
+            for tag, value in values.items():
+                if value is not None:
+                    self._tf.summary.scalar(tag, float(value), step=int(step))
+        self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
