@@ -18,8 +18,10 @@ GPU nodes all go through the same rules:
 - Replay buffer and gatekeeper: on the head node, next to the driver.
 - Workers: spread over the nodes in proportion to the CPUs left after the roles above,
   each getting an equal share of a CPU (at most one), so ``--workers 32`` also runs on a
-  two-core laptop. Each worker talks to an inference server on its own node when there is
-  one, otherwise to the least loaded server.
+  two-core laptop. On several nodes the share is taken from the CPUs left without the
+  biggest node, so the workers of any one lost node can restart on the others. Each
+  worker talks to an inference server on its own node when there is one, otherwise to the
+  least loaded server.
 
 A request no cluster state could satisfy (GPUs asked for where none exist, more GPUs per
 server than any node has, roles that need more CPUs than a node has) raises
@@ -450,7 +452,15 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
     total_free = sum(free.values())
     cpw = request.cpus_per_worker
     if cpw is None:
-        cpw = min(1.0, _floor_quantum(total_free / request.workers))
+        # Leave room for the workers of any one node to restart on the others: reserve
+        # from the CPUs left once the node with the most free CPUs is gone.
+        spare = total_free - max(free.values())
+        shareable = spare if spare > _EPS else total_free
+        cpw = min(1.0, _floor_quantum(shareable / request.workers))
+        while cpw > _EPS and sum(
+            math.floor(free[n.node_id] / cpw + _EPS) for n in nodes
+        ) < request.workers:
+            cpw = _floor_quantum(cpw * 0.95)
     if cpw > _EPS:
         capacity = {n.node_id: math.floor(free[n.node_id] / cpw + _EPS) for n in nodes}
         if sum(capacity.values()) < request.workers:

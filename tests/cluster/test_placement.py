@@ -41,6 +41,16 @@ def assert_fits(plan: PlacementPlan) -> None:
     assert [s.index for s in plan.inference] == list(range(len(plan.inference)))
 
 
+def assert_survives_any_node_loss(plan: PlacementPlan) -> None:
+    """The workers of any one node fit in the CPUs the plan leaves free on the others."""
+    by_id = {n.node_id: n for n in plan.nodes}
+    left = {k: by_id[k].cpus - cpus for k, (cpus, _) in plan.reserved().items()}
+    for node in plan.nodes:
+        lost = sum(w.num_cpus for w in plan.workers if w.node_id == node.node_id)
+        room = sum(v for k, v in left.items() if k != node.node_id)
+        assert lost <= room + 1e-6, (node.node_id, lost, room)
+
+
 def test_laptop_without_gpu_runs_32_workers_on_two_cores() -> None:
     plan = plan_placement(PlacementRequest(workers=32), [head(cpus=2)])
     assert_fits(plan)
@@ -65,7 +75,10 @@ def test_cpu_cluster_runs_one_inference_server_per_node_and_workers_use_local_on
         "head0000": 1, "cpu00001": 4, "cpu00002": 5}
     for w, s in zip(plan.workers, plan.worker_server, strict=True):
         assert plan.inference[s].node_id == w.node_id
-    assert all(w.num_cpus == 1.0 for w in plan.workers)
+    # 16 CPUs free, 9 without the biggest node: 0.9 CPU per worker leaves room for any
+    # one node's workers on the others.
+    assert all(w.num_cpus == pytest.approx(0.9) for w in plan.workers)
+    assert_survives_any_node_loss(plan)
 
 
 def test_gpu_cluster_puts_one_server_per_gpu_and_the_learner_on_its_own_gpu() -> None:
@@ -82,6 +95,7 @@ def test_gpu_cluster_puts_one_server_per_gpu_and_the_learner_on_its_own_gpu() ->
     # Servers are evenly loaded: the head's workers go to the least loaded ones.
     loads = [plan.worker_server.count(s) for s in range(len(plan.inference))]
     assert max(loads) - min(loads) <= 1, loads
+    assert_survives_any_node_loss(plan)
     assert sum(1 for w in plan.workers if w.node_id == "head0000") > 0
 
 
