@@ -28,6 +28,9 @@ import numba
 import numpy as np
 
 from go import kernels as rules
+from mcts.numba_cache import drop_if_stale
+
+drop_if_stale(__file__, [rules.__file__])
 
 # node_state values
 FREE = 0
