@@ -96,10 +96,22 @@ class NetworkConfig:
         return _from_dict(cls, data)
 
 
-#: Named configurations. "cpu9" is the default for 9x9 on a CPU: b6c64 costs about
-#: 1.2 MFLOP... see the benchmark; it was chosen because a 2-core laptop evaluates it fast
-#: enough for self-play at a useful rate (numbers in benchmarks/network.py's output).
-PRESETS: dict[str, NetworkConfig] = {}
+#: Named configurations.
+#:
+#: "cpu9", the 9x9 default, is b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
+#: on 2 shared CPU cores with ``NetworkEvaluator``: ~1,900 positions/s at batch 8 and
+#: ~4,500/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
+#: simulations per move that is ~20 moves/s, a ~100-move 9x9 game every ~5 s (hundreds of
+#: self-play games an hour on a laptop, the search's own CPU cost aside), while keeping
+#: AlphaGo Zero's block shape, full 17-plane input and heads. "cpu9_fast" (b4c32) is ~2.3x
+#: faster for weaker machines. "agz19" is AlphaGo Zero's 20-block, 256-filter 19x19 net
+#: (the paper's first run), for GPUs.
+PRESETS: dict[str, NetworkConfig] = {
+    "cpu9": NetworkConfig(board_size=9, blocks=6, filters=64, history_length=8),
+    "cpu9_fast": NetworkConfig(board_size=9, blocks=4, filters=32, history_length=8,
+                               value_hidden=64),
+    "agz19": NetworkConfig(board_size=19, blocks=20, filters=256, history_length=8),
+}
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,14 @@ def transform_boards_each(x: np.ndarray, ks: np.ndarray) -> np.ndarray:
     if x.ndim < 3 or x.shape[-1] != x.shape[-2]:
         raise ValueError(f"boards must be [B, ..., N, N], got shape {x.shape}")
     size = x.shape[-1]
-    flat = x.reshape(*x.shape[:-2], size * size)
-    index = permutations(size)[ks].reshape(len(ks), *([1] * (flat.ndim - 2)), size * size)
-    return np.take_along_axis(flat, index, axis=-1).reshape(x.shape)
+    points = size * size
+    middle = int(np.prod(x.shape[1:-2], dtype=np.intp))
+    # One flat gather from x.ravel(): for element b, slice m, target point j the source is
+    # b * middle * points + m * points + permutation(ks[b])[j].
+    index = (permutations(size)[ks][:, None, :]
+             + (np.arange(len(ks), dtype=np.intp) * (middle * points))[:, None, None]
+             + (np.arange(middle, dtype=np.intp) * points)[None, :, None])
+    return np.ascontiguousarray(x).ravel()[index.ravel()].reshape(x.shape)
 
 
 def transform_policy_each(p: np.ndarray, ks: np.ndarray, size: int) -> np.ndarray:
@@ -141,7 +146,10 @@ def transform_policy_each(p: np.ndarray, ks: np.ndarray, size: int) -> np.ndarra
             f"policy must be [B, {size * size + 1}] for a {size}x{size} board, "
             f"got shape {p.shape}")
     ks = _check_ks(ks, p.shape[0])
-    return np.take_along_axis(p, permutations(size, with_pass=True)[ks], axis=1)
+    moves = p.shape[1]
+    index = (permutations(size, with_pass=True)[ks]
+             + (np.arange(len(ks), dtype=np.intp) * moves)[:, None])
+    return np.ascontiguousarray(p).ravel()[index.ravel()].reshape(p.shape)
 
 
 def inverse_policy_each(p: np.ndarray, ks: np.ndarray, size: int) -> np.ndarray:

@@ -121,6 +121,17 @@ class Trainer:
         """The learning rate the next update will use."""
         return self.train_config.learning_rate(self.step)
 
+    def augment(self, boards: np.ndarray, policy_target: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A random board symmetry per position, applied to boards and policy alike.
+
+        ``boards int8[B, H, N, N]``, ``policy_target float32[B, N*N + 1]`` ->
+        ``(boards, policy_target, ks int[B])``; values are unchanged by symmetry.
+        """
+        ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, len(boards))
+        return (symmetry.transform_boards_each(boards, ks),
+                symmetry.transform_policy_each(policy_target, ks, self.config.board_size), ks)
+
     def train_step(
         self,
         boards: np.ndarray,
@@ -146,10 +157,7 @@ class Trainer:
         boards, to_play, policy_target, value_target = self._check(
             boards, to_play, policy_target, value_target)
         if self.train_config.augment:
-            ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, len(boards))
-            boards = symmetry.transform_boards_each(boards, ks)
-            policy_target = symmetry.transform_policy_each(
-                policy_target, ks, self.config.board_size)
+            boards, policy_target, _ = self.augment(boards, policy_target)
         rate = self.learning_rate
         logs = self.model.train_on_batch(
             planes(boards, to_play),
