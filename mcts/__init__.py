@@ -7,6 +7,19 @@ player to move's; a child's value is negated when backed up into its parent; ``r
 and ``RootStats.q`` are for the root's player to move; terminal positions are valued by the
 Tromp-Taylor score with komi (+1 win, -1 loss, 0 draw) for their player to move.
 
+Passes (``SearchConfig.pass_guard``, on by default): at the root, pass is not a candidate
+while the Tromp-Taylor score says the player to move is losing and another legal move exists.
+So a player never ends a game it would lose on the board by answering a pass with a pass,
+and keeps playing (capturing dead stones, say) while behind; a player who is ahead may pass,
+and the search sees that a second pass ends and scores the game. Inside the tree both players
+may pass freely; two passes or the move limit (``Position.max_moves``) end the game there.
+
+Typical loop over G games: ``search = BatchedSearch(evaluator, SearchConfig(...), G, seed)``;
+``search.set_root(g, position)``; then per move ``search.run()`` (all games, one evaluator
+call per step), ``search.policy_target(g)``, ``search.should_resign(g)``,
+``move = search.choose_move(g)``, ``search.advance(g, move)``. A ``BatchedSearch`` is not
+thread-safe.
+
 The network is seen only through the ``Evaluator`` protocol; this package imports neither
 tensorflow nor ray.
 """

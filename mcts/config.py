@@ -20,6 +20,9 @@ class SearchConfig:
             c_puct_base)``. PUCT score of a move: ``Q + c(N) * P * sqrt(N) / (1 + n)``.
         fpu_reduction: first-play urgency; an unvisited move's Q is the parent's mean value
             (virtual losses included) minus this. 0 treats unvisited moves as the parent.
+        fpu_reduction_root: the same at the root; ``None`` means 0 when ``add_noise`` (the
+            root of a self-play search explores more widely, as in Leela Zero) and
+            ``fpu_reduction`` otherwise.
         dirichlet_alpha: Dirichlet noise parameter at the root; ``None`` means
             ``0.03 * 361 / N**2`` (AlphaGo Zero's 0.03 on 19x19, 0.134 on 9x9).
         dirichlet_weight: share of noise mixed into the root priors, ``(1-w) P + w eta``.
@@ -52,6 +55,7 @@ class SearchConfig:
     c_puct_init: float = 1.25
     c_puct_base: float = 19652.0
     fpu_reduction: float = 0.25
+    fpu_reduction_root: float | None = None
     dirichlet_alpha: float | None = None
     dirichlet_weight: float = 0.25
     add_noise: bool = False
@@ -74,6 +78,8 @@ class SearchConfig:
         _check_range("c_puct_init", self.c_puct_init, 0.0, math.inf, low_open=True)
         _check_range("c_puct_base", self.c_puct_base, 0.0, math.inf, low_open=True)
         _check_range("fpu_reduction", self.fpu_reduction, -2.0, 2.0)
+        if self.fpu_reduction_root is not None:
+            _check_range("fpu_reduction_root", self.fpu_reduction_root, -2.0, 2.0)
         if self.dirichlet_alpha is not None:
             _check_range("dirichlet_alpha", self.dirichlet_alpha, 0.0, math.inf, low_open=True)
         _check_range("dirichlet_weight", self.dirichlet_weight, 0.0, 1.0)
@@ -93,6 +99,12 @@ class SearchConfig:
         if self.dirichlet_alpha is not None:
             return float(self.dirichlet_alpha)
         return 0.03 * 361 / (board_size * board_size)
+
+    def root_fpu_reduction(self) -> float:
+        """The first-play-urgency reduction used at the root."""
+        if self.fpu_reduction_root is not None:
+            return float(self.fpu_reduction_root)
+        return 0.0 if self.add_noise else float(self.fpu_reduction)
 
     def temperature_move_count(self, board_size: int) -> int:
         """Moves (from the start of the game) played with temperature 1."""

@@ -50,6 +50,10 @@ class BatchedSearch:
     A game loop calls ``set_root(g, position)`` once, then per move ``run()``,
     ``choose_move(g)`` (or ``should_resign(g)``), ``policy_target(g)`` for training and
     ``advance(g, move)``, which keeps the chosen move's subtree.
+
+    Attributes: ``num_games``, ``board_size``, ``history_length``, ``config``,
+    ``evaluator``, ``pool`` (the ``NodePool``), ``evaluations`` (leaves evaluated so far)
+    and ``evaluator_calls`` (batches sent so far).
     """
 
     def __init__(
@@ -88,7 +92,7 @@ class BatchedSearch:
         self._out_leaf = np.zeros(leaves, np.int32)
         self._out_game = np.zeros(leaves, np.int32)
         self._done = np.zeros(g, np.int32)
-        self.evaluations = 0  # leaves sent to the evaluator so far
+        self.evaluations = 0
         self.evaluator_calls = 0
 
     # ------------------------------------------------------------------ roots
@@ -151,7 +155,7 @@ class BatchedSearch:
         if games is None:
             chosen = np.flatnonzero(self._roots >= 0).astype(np.int32)
         else:
-            chosen = np.array([self._game(g) for g in games], np.int32)
+            chosen = np.array(list(dict.fromkeys(self._game(g) for g in games)), np.int32)
             missing = [int(g) for g in chosen if self._roots[g] < 0]
             if missing:
                 raise ValueError(f"game {missing[0]} has no root: call set_root first")
@@ -160,6 +164,7 @@ class BatchedSearch:
         remaining[pool.node_state[self._roots[chosen]] == tk.TERMINAL] = 0
         k = self.config.leaves_per_tree
         cfg = self.config
+        fpu_root = cfg.root_fpu_reduction()
         while True:
             active = remaining > 0
             if not active.any():
@@ -175,7 +180,7 @@ class BatchedSearch:
                 pool.node_n, pool.node_w, pool.node_value,
                 pool.child, pool.edge_n, pool.edge_w, pool.prior, pool.free_nodes,
                 pool.free_top, self._nbrs, self._zobrist,
-                cfg.c_puct_init, cfg.c_puct_base, cfg.fpu_reduction, cfg.virtual_loss,
+                cfg.c_puct_init, cfg.c_puct_base, cfg.fpu_reduction, fpu_root, cfg.virtual_loss,
                 self._out_leaf, self._out_game, self._done)
             remaining[active] -= self._done[: len(games_now)]
             if n:

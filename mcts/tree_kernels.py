@@ -113,7 +113,7 @@ def select_leaves(
     node_board, node_hash, node_to_play, node_passes, node_move_number, node_parent,
     node_move, node_state, node_n, node_w, node_value,
     child, edge_n, edge_w, prior, free_nodes, free_top,
-    nbrs, zobrist, c_init, c_base, fpu_reduction, virtual_loss,
+    nbrs, zobrist, c_init, c_base, fpu_reduction, fpu_root, virtual_loss,
     out_leaf, out_game, done,
 ):
     """Select up to ``want[i]`` leaves in the tree of game ``games[i]``.
@@ -125,7 +125,8 @@ def select_leaves(
     pending in this step is undone (a collision). A ``NEW`` root is itself the leaf.
     ``done[i]`` receives the simulations finished or started (terminal + pending leaves,
     the root's own first evaluation excluded). ``free_top[0]`` must leave at least
-    ``sum(want)`` free nodes. Returns the number of leaves listed.
+    ``sum(want)`` free nodes. ``fpu_root`` is the first-play-urgency reduction at the
+    root, ``fpu_reduction`` elsewhere. Returns the number of leaves listed.
     """
     n_points = node_board.shape[1]
     n_actions = n_points + 1
@@ -155,7 +156,7 @@ def select_leaves(
             node = root
             while True:
                 a = _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
-                                c_init, c_base, fpu_reduction)
+                                c_init, c_base, fpu_root if node == root else fpu_reduction)
                 edge_n[node, a] += 1
                 edge_w[node, a] -= virtual_loss
                 c = child[node, a]

@@ -48,3 +48,20 @@ def test_signs_at_the_root_and_two_plies_deep():
     assert search.root_value(0) == pytest.approx(-0.5)
     stats = search.root_stats(0)
     np.testing.assert_allclose(stats.q[stats.visits > 0], -0.5, rtol=1e-6)
+
+
+def test_first_play_urgency_sets_how_widely_unvisited_moves_are_tried():
+    def visited(config: SearchConfig, path=()) -> int:
+        search = BatchedSearch(ColourEvaluator(9, 0.0), config, 1)
+        search.set_root(0, go.Position.new(9))
+        search.run()
+        return int((search.visit_counts(0, list(path)) > 0).sum())
+
+    wide = SearchConfig(num_simulations=160, fpu_reduction=0.0)
+    narrow = SearchConfig(num_simulations=160, fpu_reduction=1.0)
+    assert visited(wide) == 81  # every legal move but the guarded pass
+    assert visited(narrow) <= 3  # an untried move looks like a loss: stay with the first
+    mixed = SearchConfig(num_simulations=160, fpu_reduction=1.0, fpu_reduction_root=0.0)
+    assert visited(mixed) == 81
+    assert SearchConfig(add_noise=True).root_fpu_reduction() == 0.0
+    assert SearchConfig(fpu_reduction=0.3).root_fpu_reduction() == 0.3
