@@ -25,6 +25,7 @@ from typing import Any
 
 import keras
 
+from network import training as _training  # noqa: F401  (registers the compiled metric)
 from network.config import NetworkConfig
 from network.model import network_config_of
 
@@ -162,7 +163,7 @@ def load_checkpoint(
             f"checkpoint {str(path)!r} is not a .keras archive (truncated or corrupt)")
     try:
         model = keras.saving.load_model(path, compile=True, safe_mode=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         raise CheckpointError(f"checkpoint {str(path)!r} cannot be loaded: {exc}") from exc
     board = int(model.input_shape[1])
     if expect_board_size is not None and board != expect_board_size:

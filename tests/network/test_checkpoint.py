@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import warnings
 
 import keras
@@ -141,3 +144,13 @@ def test_safe_mode_refuses_code_in_the_file(tmp_path):
     save_checkpoint(path, model, {"network": {"note": "not a tower"}})
     with pytest.raises(CheckpointError, match="cannot be loaded: .*Lambda"):
         load_checkpoint(path)
+
+
+def test_a_fresh_process_loads_a_trained_checkpoint(trained):
+    """Only ``network.load_checkpoint`` imported: every custom object must register itself."""
+    code = ("import sys, network; model, meta = network.load_checkpoint(sys.argv[1]); "
+            "print(model.compiled, int(model.optimizer.iterations), meta['generation'])")
+    out = subprocess.run([sys.executable, "-c", code, str(trained[0])], capture_output=True,
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-3:] == ["True", "3", "2"]
