@@ -417,8 +417,9 @@ def random_playout(board, colour, h, hashes, n_hashes, nbrs, zobrist, max_moves,
     consecutive passes or ``max_moves`` moves: the game OpenSpiel's random player plays.
 
     ``board`` and ``hashes`` (capacity >= n_hashes + max_moves) are modified in place:
-    every new board's hash is appended. Returns the number of moves played (passes
-    included). Used by the rules benchmark to measure the engine without Python.
+    every new board's hash is appended. Returns ``(moves, n_hashes)``: the number of moves
+    played (passes included) and the new length of the hash history. The same ``seed``
+    plays the same game. Used by the rules benchmark to measure the engine without Python.
     """
     np.random.seed(seed)
     n = board.shape[0]
@@ -475,4 +476,4 @@ def random_playout(board, colour, h, hashes, n_hashes, nbrs, zobrist, max_moves,
             where[other] = j
         colour = -colour
         moves += 1
-    return moves
+    return moves, n_hashes

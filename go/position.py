@@ -63,7 +63,7 @@ class Position:
 
     __slots__ = (
         "size", "komi", "to_play", "passes", "move_number", "max_moves", "last_move",
-        "parent", "_flat", "_hash", "_hashes", "_legal",
+        "parent", "_flat", "_hash", "_history", "_n_hashes", "_legal", "_nbrs", "_zobrist",
     )
 
     def __init__(self) -> None:  # use Position.new / Position.setup
@@ -119,8 +119,11 @@ class Position:
         pos.parent = None
         flat.setflags(write=False)
         pos._flat = flat
-        pos._hash = np.uint64(kernels.board_hash(flat, kernels.zobrist_table(size)))
-        pos._hashes = np.array([pos._hash], np.uint64)
+        pos._nbrs = kernels.neighbour_table(size)
+        pos._zobrist = kernels.zobrist_table(size)
+        pos._hash = np.uint64(kernels.board_hash(flat, pos._zobrist))
+        pos._history = _HashHistory(pos._hash)
+        pos._n_hashes = 1
         return pos
 
     # ------------------------------------------------------------------ queries
@@ -146,8 +149,12 @@ class Position:
 
     @property
     def board_hashes(self) -> np.ndarray:
-        """uint64[T]: hashes of every board since the root, this one last (read-only)."""
-        return self._hashes
+        """uint64[T]: hashes of every board since the root, this one last (read-only).
+
+        Passes add no entry (the board is unchanged), so T <= move_number + 1."""
+        view = self._history.array[:self._n_hashes]
+        view.flags.writeable = False
+        return view
 
     def is_over(self) -> bool:
         """True after two consecutive passes or when the move limit is reached."""
@@ -160,9 +167,8 @@ class Position:
             n = self.size * self.size
             out = np.zeros(n + 1, np.bool_)
             if not self.is_over():
-                kernels.legal_mask(
-                    self._flat, self.to_play, self._hash, self._hashes, len(self._hashes),
-                    kernels.neighbour_table(self.size), kernels.zobrist_table(self.size), out)
+                kernels.legal_mask(self._flat, self.to_play, self._hash, self._history.array,
+                                   self._n_hashes, self._nbrs, self._zobrist, out)
             out.setflags(write=False)
             self._legal = out
         return self._legal
@@ -188,7 +194,7 @@ class Position:
             raise IllegalMove(move, f"out of range 0..{n}", self.size)
         if self.is_over():
             raise IllegalMove(move, "game over", self.size)
-        child = Position()
+        child = _new_position()
         child.size = self.size
         child.komi = self.komi
         child.to_play = -self.to_play
@@ -196,27 +202,28 @@ class Position:
         child.max_moves = self.max_moves
         child.last_move = move
         child.parent = self
+        child._nbrs = self._nbrs
+        child._zobrist = self._zobrist
+        child._legal = None
         if move == n:
             child.passes = self.passes + 1
             child._flat = self._flat
             child._hash = self._hash
-            child._hashes = self._hashes
+            child._history = self._history
+            child._n_hashes = self._n_hashes
             return child
         flat = self._flat.copy()
         status, h, _ = kernels.play_inplace(
-            flat, self.to_play, move, self._hash, self._hashes, len(self._hashes),
-            kernels.neighbour_table(self.size), kernels.zobrist_table(self.size))
+            flat, self.to_play, move, self._hash, self._history.array, self._n_hashes,
+            self._nbrs, self._zobrist)
         if status != kernels.OK:
             raise IllegalMove(move, _REASONS[status], self.size)
-        flat.setflags(write=False)
+        flat.flags.writeable = False
         child.passes = 0
         child._flat = flat
         child._hash = h = np.uint64(h)
-        hashes = np.empty(len(self._hashes) + 1, np.uint64)
-        hashes[:-1] = self._hashes
-        hashes[-1] = h
-        hashes.setflags(write=False)
-        child._hashes = hashes
+        child._history = self._history.append(self._n_hashes, h)
+        child._n_hashes = self._n_hashes + 1
         return child
 
     # ------------------------------------------------------------------ history
@@ -249,10 +256,20 @@ class Position:
             pos = pos.parent
         return pos
 
+    def __reduce__(self) -> tuple:
+        """Pickle (and deepcopy) as the root set-up plus the moves, replayed on load: a
+        long game's chain of parents would otherwise exceed Python's recursion limit."""
+        root = self.root()
+        flat = root.flat_board
+        return (_replay, (self.size, self.komi, self.max_moves,
+                          tuple(int(p) for p in np.flatnonzero(flat == 1)),
+                          tuple(int(p) for p in np.flatnonzero(flat == -1)),
+                          root.to_play, tuple(self.moves())))
+
     # ------------------------------------------------------------------ scoring
     def area(self) -> int:
         """``black_area - white_area`` under Tromp-Taylor rules (no komi)."""
-        return int(kernels.area_score(self._flat, kernels.neighbour_table(self.size)))
+        return int(kernels.area_score(self._flat, self._nbrs))
 
     def score(self) -> float:
         """``black_area - white_area - komi``: positive means black is ahead."""
@@ -277,6 +294,47 @@ class Position:
     def __str__(self) -> str:
         chars = {1: "X", -1: "O", 0: "."}
         return "\n".join(" ".join(chars[int(v)] for v in row) for row in self.board)
+
+
+class _HashHistory:
+    """A growing uint64 buffer of board hashes shared along a line of play.
+
+    A position owns the first ``n`` entries; entries are only ever written at index
+    ``length``, so what a position owns never changes. A position at the tip appends in
+    place; one whose line has moved on (a branch) copies its ``n`` entries first.
+    """
+
+    __slots__ = ("array", "length")
+
+    def __init__(self, first: np.uint64, capacity: int = 64) -> None:
+        self.array = np.empty(capacity, np.uint64)
+        self.array[0] = first
+        self.length = 1
+
+    def append(self, n: int, h: np.uint64) -> _HashHistory:
+        """The history of a position owning ``n`` entries, extended by ``h``."""
+        if n == self.length and n < self.array.shape[0]:
+            self.array[n] = h
+            self.length = n + 1
+            return self
+        grown = _HashHistory.__new__(_HashHistory)
+        grown.array = np.empty(max(64, 2 * n), np.uint64)
+        grown.array[:n] = self.array[:n]
+        grown.array[n] = h
+        grown.length = n + 1
+        return grown
+
+
+def _replay(size: int, komi: float, max_moves: int | None, black: tuple[int, ...],
+            white: tuple[int, ...], to_play: int, moves: tuple[int, ...]) -> Position:
+    position = Position.setup(size, komi, black, white, to_play, max_moves=max_moves)
+    for move in moves:
+        position = position.play(move)
+    return position
+
+
+def _new_position() -> Position:
+    return Position.__new__(Position)
 
 
 _REASONS = {kernels.OCCUPIED: "occupied", kernels.SUICIDE: "suicide", kernels.SUPERKO: "superko"}

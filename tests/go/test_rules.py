@@ -3,6 +3,9 @@ passes, game end, scoring with komi, and the messages of illegal moves."""
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
@@ -314,3 +317,38 @@ def test_bad_setups_and_sizes_are_refused() -> None:
         parse_diagram("X . .\n. .\n. . .")
     with pytest.raises(ValueError, match="'Z'"):
         parse_diagram("X . .\n. Z .\n. . .")
+
+
+def test_long_games_pickle_and_copy() -> None:
+    rng = np.random.default_rng(3)
+    position = Position.setup(19, 6.5, black=[60, 300], to_play=-1, max_moves=900)
+    while position.move_number < 600 and not position.is_over():
+        legal = np.flatnonzero(position.legal_moves()[:-1])
+        position = position.play(int(legal[rng.integers(len(legal))]))
+    for clone in (pickle.loads(pickle.dumps(position)), copy.deepcopy(position)):
+        assert clone is not position and clone.moves() == position.moves()
+        assert np.array_equal(clone.board, position.board)
+        assert np.array_equal(clone.board_hashes, position.board_hashes)
+        assert (clone.to_play, clone.komi, clone.max_moves, clone.move_number) == (
+            position.to_play, position.komi, position.max_moves, position.move_number)
+        assert np.array_equal(clone.legal_moves(), position.legal_moves())
+        assert clone.root().board[3, 3] == 1
+
+
+def test_branches_keep_their_own_history() -> None:
+    root = Position.new(5)
+    a = root.play(0)
+    b = root.play(1)  # a branch: must not see a's board in its history
+    a2 = a.play(2)
+    b2 = b.play(3)
+    h = root.zobrist_hash
+    assert a.board_hashes.tolist() == [h, a.zobrist_hash]
+    assert b.board_hashes.tolist() == [h, b.zobrist_hash]
+    assert a2.board_hashes.tolist() == [h, a.zobrist_hash, a2.zobrist_hash]
+    assert b2.board_hashes.tolist() == [h, b.zobrist_hash, b2.zobrist_hash]
+    assert not a.board_hashes.flags.writeable
+    # A board seen only on another branch does not count for superko.
+    seen_elsewhere = root.play(0).play(24)  # black A5, white E1
+    other = root.play(root.pass_move).play(24)  # white E1 first
+    assert other.is_legal(0)
+    assert np.array_equal(other.play(0).board, seen_elsewhere.board)
