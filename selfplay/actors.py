@@ -30,7 +30,9 @@ from selfplay.placement import ActorPlacement
 from selfplay.remote_evaluator import RemoteEvaluator
 from selfplay.worker import SelfPlayWorker
 
-CPU_ONLY = {"env_vars": {"CUDA_VISIBLE_DEVICES": ""}}
+QUIET_TF = {"TF_CPP_MIN_LOG_LEVEL": "2"}  # TensorFlow's C++ INFO and WARNING lines off
+CPU_ONLY = {"env_vars": {"CUDA_VISIBLE_DEVICES": "", **QUIET_TF}}
+WITH_GPU = {"env_vars": dict(QUIET_TF)}
 
 
 def actor_options(placement: ActorPlacement, name: str | None, max_restarts: int,
@@ -40,8 +42,7 @@ def actor_options(placement: ActorPlacement, name: str | None, max_restarts: int
     options.update(max_restarts=max_restarts, max_task_retries=max_task_retries)
     if name is not None:
         options["name"] = name
-    if placement.num_gpus <= 0:
-        options["runtime_env"] = CPU_ONLY
+    options["runtime_env"] = CPU_ONLY if placement.num_gpus <= 0 else WITH_GPU
     return options
 
 
@@ -60,9 +61,10 @@ def start_inference_server(placement: ActorPlacement, name: str | None,
 
 
 def start_worker(placement: ActorPlacement, name: str | None,
-                 server: ray.actor.ActorHandle, board_size: int, history_length: int,
+                 server: ray.actor.ActorHandle | str, board_size: int, history_length: int,
                  **kwargs: Any) -> ray.actor.ActorHandle:
-    """A ``SelfPlayWorker`` actor evaluating through ``server``."""
+    """A ``SelfPlayWorker`` actor evaluating through ``server`` (a handle, or the name of
+    a named server: see ``RemoteEvaluator``)."""
     cls = ray.remote(SelfPlayWorker).options(
         **actor_options(placement, name, max_restarts=-1, max_task_retries=0))
     return cls.remote(RemoteEvaluator(server, board_size, history_length), **kwargs)

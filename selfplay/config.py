@@ -113,6 +113,9 @@ class PipelineConfig:
         _check_number("gate_threshold", self.gate_threshold, 0.0)
         if self.gate_threshold > 1:
             raise ValueError(f"gate_threshold must be in [0, 1], got {self.gate_threshold}")
+        if self.train_start > self.window:
+            raise ValueError(f"train_start ({self.train_start}) must not exceed the replay "
+                             f"window ({self.window} positions): training would never start")
         self.sprt()  # validates the SPRT parameters
 
     def sprt(self) -> Sprt | None:

@@ -44,7 +44,7 @@ from selfplay.replay_buffer import ReplayBuffer
 from selfplay.run_dir import RunDir, RunDirError, new_state, write_text_atomic
 from selfplay.status import TensorBoardLog, status_line
 
-SERVER_CHECK_SECONDS = 10.0
+SERVER_CHECK_SECONDS = 2.0
 STOP_TRAIN_TIMEOUT = 120.0
 
 
@@ -179,13 +179,15 @@ class Pipeline:
         self.servers = [
             actors.start_inference_server(
                 placement, f"{self._name}:inference-{i}", network_config=c.network,
-                weights=self.best_ref, version=self.state["best_version"],
                 clients=max(1, clients[i]), wait_ms=p.inference_wait_ms,
-                seed=p.seed + 1000 + i)
+                seed=p.seed + 1000 + i, wait_for_weights=True)
             for i, placement in enumerate(plan.inference)]
+        for server in self.servers:  # a restarted server waits for _check_servers
+            server.set_weights.remote(self.state["best_version"], self.best_ref)
         self.workers = [
             actors.start_worker(
-                placement, f"{self._name}:worker-{i}", self.servers[plan.worker_server[i]],
+                placement, f"{self._name}:worker-{i}",
+                f"{self._name}:inference-{plan.worker_server[i]}",
                 c.network.board_size, c.network.history_length, rules=c.rules,
                 search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
             for i, placement in enumerate(plan.workers)]

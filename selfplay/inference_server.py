@@ -34,6 +34,8 @@ class InferenceServer:
         weights: ``model.get_weights()`` of the network to serve; ``None`` keeps the fresh
             initialisation (tests, benchmarks).
         version: the version number of those weights.
+        wait_for_weights: answer no request before the first ``set_weights`` (a run's
+            servers, so that a restarted server never serves a random network).
         clients: requests to expect concurrently (the workers assigned to this server).
         wait_ms: longest wait for more requests while the network is idle.
         gpus: GPUs this process may use; 0 hides every GPU.
@@ -43,7 +45,8 @@ class InferenceServer:
 
     def __init__(self, network_config: NetworkConfig, weights: list[np.ndarray] | None = None,
                  version: int = 0, clients: int = 1, wait_ms: float = 2.0, gpus: float = 0.0,
-                 threads: int | None = None, seed: int | None = None) -> None:
+                 threads: int | None = None, seed: int | None = None,
+                 wait_for_weights: bool = False) -> None:
         from network import backend
 
         if gpus <= 0:
@@ -56,7 +59,8 @@ class InferenceServer:
             model.set_weights(weights)
         self.config = network_config
         self.evaluator = NetworkEvaluator(model, network_config, seed=seed)
-        self.version = int(version)
+        self.version = -1 if wait_for_weights else int(version)
+        self._ready: asyncio.Event | None = None
         self.clients = max(1, int(clients))
         self.wait_s = float(wait_ms) / 1000.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
@@ -77,6 +81,10 @@ class InferenceServer:
         legal bool[B, N*N+1]); returns ``(priors float32[B, N*N+1], values float32[B] for
         the player to move, version)``.
         """
+        if self.version < 0:
+            if self._ready is None:
+                self._ready = asyncio.Event()
+            await self._ready.wait()
         future = asyncio.get_running_loop().create_future()
         self._queue.append((np.asarray(boards), np.asarray(to_play), np.asarray(legal),
                             future))
@@ -122,11 +130,15 @@ class InferenceServer:
 
     # ------------------------------------------------------------------ weights
     async def set_weights(self, version: int, weights: list[np.ndarray]) -> int:
-        """Load ``weights`` as ``version`` between two batches (older versions are
+        """Load ``weights`` as ``version`` (>= 0) between two batches (older versions are
         ignored); returns the version now served."""
+        if version < 0:
+            raise ValueError(f"weights version must be >= 0, got {version}")
         if version > self.version:
             await asyncio.get_running_loop().run_in_executor(
                 self._executor, self._load, int(version), weights)
+            if self._ready is not None:
+                self._ready.set()
         return self.version
 
     def _load(self, version: int, weights: list[np.ndarray]) -> None:
@@ -134,7 +146,7 @@ class InferenceServer:
         self.version = version
 
     async def get_version(self) -> int:
-        """The version of the weights served now."""
+        """The version of the weights served now (-1: waiting for the first weights)."""
         return self.version
 
     async def set_clients(self, clients: int) -> None:

@@ -15,16 +15,18 @@ class RemoteEvaluator:
     """Evaluate positions on an ``InferenceServer`` actor.
 
     Args:
-        server: the Ray actor handle of an ``InferenceServer``.
+        server: an ``InferenceServer`` actor: its handle, or its name in the current Ray
+            namespace (looked up at the first call; a worker restarted by Ray then finds
+            the server again without holding a handle in its constructor arguments).
         board_size, history_length: the network's N and H (the ``Evaluator`` attributes).
 
     Attributes: ``version``, the network version of the last answer (promotions so far);
     ``calls`` and ``positions``, requests and positions sent.
     """
 
-    def __init__(self, server: ray.actor.ActorHandle, board_size: int,
+    def __init__(self, server: ray.actor.ActorHandle | str, board_size: int,
                  history_length: int) -> None:
-        self.server = server
+        self._server = server
         self.board_size = board_size
         self.history_length = history_length
         self.version: int | None = None
@@ -35,7 +37,9 @@ class RemoteEvaluator:
                  ) -> tuple[np.ndarray, np.ndarray]:
         """See ``mcts.evaluator.Evaluator``: priors float32[B, N*N+1], values float32[B]
         for the player to move."""
-        priors, values, version = ray.get(self.server.evaluate.remote(boards, to_play, legal))
+        if isinstance(self._server, str):
+            self._server = ray.get_actor(self._server)
+        priors, values, version = ray.get(self._server.evaluate.remote(boards, to_play, legal))
         self.version = version
         self.calls += 1
         self.positions += len(boards)

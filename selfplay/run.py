@@ -66,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
       "in them; many per core is fine); cpu9: 4, agz19: 32")
     a("--games-per-worker", type=_int_at_least(1),
       help="games each worker plays at once, their leaves batched together (default 16)")
-    a("--address", help="Ray cluster to join: 'auto' (the cluster this machine belongs "
-      "to) or HOST:PORT; default: start a local Ray on this machine")
+    a("--address", default="local", help="Ray cluster to join: 'auto' (the cluster this "
+      "machine belongs to) or HOST:PORT; default 'local': start a new Ray on this machine")
     a("--run-dir", type=Path, help="the run directory (default runs/<name>); an existing "
       "one is resumed")
     a("--name", help="run name (default <preset>-<network>-<N>x<N>)")
@@ -156,7 +156,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[RunConfig, RunDir]:
     rules_table = doc.get("rules") if isinstance(doc.get("rules"), dict) else {}
     board = args.board_size or rules_table.get("size") or base.rules.size
     config = _apply(base, doc, where, board, args)
-    if args.run_dir is None and args.name is None and "name" not in doc:
+    if args.name is None and "name" not in doc:
         config = dataclasses.replace(config, name=run_config.default_name(config))
     run_dir = RunDir(args.run_dir or Path("runs") / config.name)
     if run_dir.exists():
@@ -179,13 +179,13 @@ def _apply(base: RunConfig, doc: dict[str, Any], where: str, board: int,
     else:
         config = base
     try:
+        rules, network = config.rules, config.network
         if args.network:
-            config = dataclasses.replace(
-                config, network=run_config.network_by_name(args.network, board))
-        if args.board_size and args.board_size != config.rules.size:
-            config = dataclasses.replace(
-                config, rules=dataclasses.replace(config.rules, size=args.board_size,
-                                                  max_moves=2 * args.board_size ** 2))
+            network = run_config.network_by_name(args.network, board)
+        if args.board_size and args.board_size != rules.size:
+            rules = dataclasses.replace(rules, size=args.board_size,
+                                        max_moves=2 * args.board_size ** 2)
+        config = dataclasses.replace(config, rules=rules, network=network)
         parts: dict[str, dict[str, Any]] = {}
         for flag, (part, key) in _FLAGS.items():
             value = getattr(args, flag)

@@ -31,20 +31,30 @@ def status_line(state: dict[str, Any], rates: dict[str, float], buffer_fill: flo
 
 
 class TensorBoardLog:
-    """Scalars into ``logdir`` through ``tf.summary`` (import TensorFlow lazily)."""
+    """Scalars into ``logdir`` through ``tf.summary`` (import TensorFlow lazily).
+
+    Scalars are written with ``tf.summary.write`` and the metadata of TensorBoard's
+    "scalars" plugin, which is what ``tf.summary.scalar`` writes; that way the
+    ``tensorboard`` package is needed only to look at the logs, not to write them.
+    """
 
     def __init__(self, logdir: str | Path) -> None:
         import tensorflow as tf
+        from tensorflow.core.framework import summary_pb2
 
         self._tf = tf
+        self._metadata = summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
         self._writer = tf.summary.create_file_writer(str(logdir))
 
-    def scalars(self, values: dict[str, float], step: int) -> None:
+    def scalars(self, values: dict[str, float | None], step: int) -> None:
         """Write each ``{tag: value}`` at ``step``; None values are skipped."""
+        tf = self._tf
         with self._writer.as_default():
             for tag, value in values.items():
                 if value is not None:
-                    self._tf.summary.scalar(tag, float(value), step=int(step))
+                    tf.summary.write(tag, tf.constant(float(value), tf.float32),
+                                     step=int(step), metadata=self._metadata)
         self._writer.flush()
 
     def close(self) -> None:

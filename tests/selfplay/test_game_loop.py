@@ -1,0 +1,84 @@
+"""Game loops over the batched search: self-play records, resignation, gate matches."""
+
+import numpy as np
+import pytest
+
+from go import Position, RulesConfig
+from mcts import AreaEvaluator, ColourEvaluator, SearchConfig, UniformEvaluator
+from selfplay.game_loop import MatchResult, SelfPlayGames, play_match
+from selfplay.gatekeeper import gate_report
+from selfplay.sprt import Sprt
+
+RULES = RulesConfig(5, 7.5, 50)
+
+
+def test_self_play_records_replay_to_their_results():
+    loop = SelfPlayGames(UniformEvaluator(5, 2), RULES,
+                         SearchConfig(num_simulations=16, add_noise=True), 4, seed=0, worker=3)
+    records = loop.play(min_games=6)
+    assert len(records) >= 6 and loop.moves_played >= sum(r.num_positions for r in records)
+    for record in records:
+        position = Position.from_rules(RULES)
+        for move in record.moves:
+            position = position.play(int(move))
+        assert position.is_over() and not record.resigned  # no threshold: no resignation
+        assert record.winner == position.winner() and record.score == position.score()
+        assert record.worker == 3 and record.num_positions == len(record.moves) <= 50
+
+
+def test_resignation_and_its_false_positive_bookkeeping():
+    """Black always believes it is lost (value -0.95 for black), so black resigns at its
+    first chance, except in resign-disabled games, which record that it would have."""
+    search = SearchConfig(num_simulations=8, resign_threshold=-0.9,
+                          resign_disabled_fraction=0.5)
+    loop = SelfPlayGames(ColourEvaluator(5, -0.95, 2), RULES, search, 8, seed=1)
+    records = loop.play(min_games=30)
+    resigned = [r for r in records if not r.no_resign]
+    disabled = [r for r in records if r.no_resign]
+    assert resigned and disabled
+    for r in resigned:  # black (+1) resigns at move 2, its first turn with a move played
+        assert r.resigned == 1 and r.winner == -1 and r.num_positions == 2
+        assert r.result_string() == "W+R" and np.isnan(r.score)
+    for r in disabled:
+        assert r.resigned == 0 and r.would_resign == 1 and r.would_resign_move == 0
+        assert r.false_positive == (r.winner == 1)
+
+
+def test_a_stronger_evaluator_wins_a_match_with_colours_alternating():
+    search = SearchConfig(num_simulations=24)
+    result = play_match(AreaEvaluator(5, 7.5, 2), UniformEvaluator(5, 2), RULES, search,
+                        games=16, parallel=8, seed=0)
+    assert result.played == 16 and not result.stopped_early
+    assert sorted(c for c, _ in result.games) == [-1] * 8 + [1] * 8
+    assert result.wins + result.losses + result.draws == 16
+    assert result.score >= 12, result.games
+    swapped = play_match(UniformEvaluator(5, 2), AreaEvaluator(5, 7.5, 2), RULES, search,
+                         games=16, parallel=8, seed=0)
+    assert swapped.score <= 4, swapped.games
+
+
+def test_a_match_stops_when_the_decision_function_says_so():
+    calls = []
+
+    def stop(result: MatchResult) -> bool:
+        calls.append(result.played)
+        return result.played == 3
+
+    result = play_match(UniformEvaluator(5, 2), UniformEvaluator(5, 2), RULES,
+                        SearchConfig(num_simulations=4), games=10, parallel=4, stop=stop,
+                        seed=2)
+    assert result.played == 3 and result.stopped_early and calls == [1, 2, 3]
+    with pytest.raises(ValueError, match="games >= 1"):
+        play_match(UniformEvaluator(5, 2), UniformEvaluator(5, 2), RULES,
+                   SearchConfig(num_simulations=4), games=0)
+
+
+def test_gate_report_carries_decision_and_elo():
+    result = MatchResult(games=[(1, 1)] * 17)
+    report = gate_report(result, 400, 0.55, Sprt())
+    assert report["decision"] == "promote" and report["promoted"]
+    assert report["games"] == 17 and report["win_rate"] == 1.0 and report["elo"] > 300
+    lost = gate_report(MatchResult(games=[(1, -1), (-1, 1), (1, 0), (-1, -1)]), 4, 0.55, None)
+    assert lost["wins"] == 1 and lost["losses"] == 2 and lost["draws"] == 1
+    assert lost["score"] == 1.5 and not lost["promoted"] and lost["elo"] < 0
+    assert lost["elo_low"] < lost["elo"] < lost["elo_high"]
