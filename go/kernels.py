@@ -8,7 +8,19 @@ Zobrist hashes are ``uint64`` XORs of ``zobrist[point, 0]`` for black stones and
 exactly what positional superko compares.
 
 The functions are plain numba ``njit`` kernels so that other compiled code (the
-search's tree walk, random playouts) can call them without going through Python.
+search's tree walk, random playouts) can call them without going through Python:
+
+* ``legal_mask``: every legal move at once (chains labelled once, superko through a
+  hash set when the history is long); the board is only read.
+* ``play_inplace``: play one move, checking superko against ``hashes[:n_hashes]``; the
+  board is unchanged when the move is illegal. Allocates one int32[2P] scratch array.
+* ``probe_move`` / ``commit_move``: the same in two steps with caller-owned scratch
+  arrays (no allocation), for loops that keep their own superko set.
+* ``area_score``, ``board_hash``, ``label_groups``, ``random_playout``.
+
+``cache=True`` writes the compiled code next to this file (``__pycache__``), or to
+numba's user cache directory when that is not writable, so only the first process
+after a change compiles.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ import functools
 import numba
 import numpy as np
 
-# Status codes returned by ``play_inplace`` and ``move_status``.
+# Status codes returned by ``play_inplace`` and ``probe_move``.
 OK = 0
 OCCUPIED = 1
 SUICIDE = 2

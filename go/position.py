@@ -166,10 +166,11 @@ class Position:
         if self._legal is None:
             n = self.size * self.size
             out = np.zeros(n + 1, np.bool_)
-            if not self.is_over():
+            if self.passes < 2 and (self.max_moves is None
+                                    or self.move_number < self.max_moves):
                 kernels.legal_mask(self._flat, self.to_play, self._hash, self._history.array,
                                    self._n_hashes, self._nbrs, self._zobrist, out)
-            out.setflags(write=False)
+            out.flags.writeable = False
             self._legal = out
         return self._legal
 
@@ -187,14 +188,16 @@ class Position:
         suicide, superko, game over).
         """
         n = self.size * self.size
-        if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
-            raise IllegalMove(move, "not a move index", self.size)
-        move = int(move)
+        if type(move) is not int:
+            if isinstance(move, bool) or not isinstance(move, (int, np.integer)):
+                raise IllegalMove(move, "not a move index", self.size)
+            move = int(move)
         if not 0 <= move <= n:
             raise IllegalMove(move, f"out of range 0..{n}", self.size)
-        if self.is_over():
+        if self.passes >= 2 or (self.max_moves is not None
+                                and self.move_number >= self.max_moves):
             raise IllegalMove(move, "game over", self.size)
-        child = _new_position()
+        child = _bare(Position)
         child.size = self.size
         child.komi = self.komi
         child.to_play = -self.to_play
@@ -333,8 +336,7 @@ def _replay(size: int, komi: float, max_moves: int | None, black: tuple[int, ...
     return position
 
 
-def _new_position() -> Position:
-    return Position.__new__(Position)
+_bare = object.__new__  # a Position without running __init__: play() sets every slot
 
 
 _REASONS = {kernels.OCCUPIED: "occupied", kernels.SUICIDE: "suicide", kernels.SUPERKO: "superko"}
