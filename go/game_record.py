@@ -6,6 +6,7 @@ flat indices (pass = ``size * size``), colours +1 black / -1 white.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -47,6 +48,8 @@ class Game:
     def __post_init__(self) -> None:
         self.size = check_size(self.size)
         self.komi = float(self.komi)
+        if not math.isfinite(self.komi):
+            raise ValueError(f"komi must be a finite number, got {self.komi}")
         if self.to_play not in (1, -1):
             raise ValueError(f"to_play must be 1 (black) or -1 (white), got {self.to_play!r}")
         limit = self.size * self.size
@@ -57,6 +60,11 @@ class Game:
                                  f"(0..{limit}, pass = {limit})")
         self.black_stones = tuple(sorted(int(p) for p in self.black_stones))
         self.white_stones = tuple(sorted(int(p) for p in self.white_stones))
+        for p in self.black_stones + self.white_stones:
+            if not 0 <= p < limit:
+                raise ValueError(f"setup stone {p} is off a {self.size}x{self.size} board")
+        if self.handicap < 0:
+            raise ValueError(f"handicap must be >= 0, got {self.handicap}")
         for i in self.comments:
             if not 0 <= i < len(self.moves):
                 raise ValueError(f"comment for move index {i}, but the game has "

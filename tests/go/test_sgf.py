@@ -195,3 +195,16 @@ def test_mutated_sgf_never_crashes() -> None:
             assert isinstance(parsed, Game)
             outcomes["game"] += 1
     assert outcomes["error"] > 100 and outcomes["game"] > 50, outcomes
+
+
+def test_game_records_refuse_bad_values() -> None:
+    with pytest.raises(ValueError, match="move 2 is 82, off a 9x9 board"):
+        Game(size=9, moves=[3, 82])
+    with pytest.raises(ValueError, match="komi must be a finite number, got nan"):
+        Game(size=9, komi=float("nan"))
+    with pytest.raises(ValueError, match="setup stone 81 is off"):
+        Game(size=9, black_stones=(81,))
+    with pytest.raises(ValueError, match="comment for move index 1, but the game has 1 moves"):
+        Game(size=9, moves=[3], comments={1: "x"})
+    with pytest.raises(ValueError, match="to_play must be 1"):
+        Game(size=9, to_play=0)
