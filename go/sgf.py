@@ -87,7 +87,8 @@ class _Node:
 
 
 class _Parser:
-    """Recursive-descent-free SGF parser: returns the main line's nodes of the first tree."""
+    """An iterative SGF parser (no recursion limit on nested variations): ``main_line``
+    returns the nodes of the first game tree's main line and checks the rest for syntax."""
 
     def __init__(self, text: str) -> None:
         self.text = text

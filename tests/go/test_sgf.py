@@ -208,3 +208,12 @@ def test_game_records_refuse_bad_values() -> None:
         Game(size=9, moves=[3], comments={1: "x"})
     with pytest.raises(ValueError, match="to_play must be 1"):
         Game(size=9, to_play=0)
+
+
+def test_deeply_nested_variations_parse() -> None:
+    # Some editors write every move in its own variation: thousands of nested trees.
+    depth = 3000
+    text = "(;SZ[19]" + "".join(f"(;{'BW'[i % 2]}[{'abcd'[i % 4]}{'abcd'[i // 4 % 4]}]"
+                                for i in range(depth)) + ")" * (depth + 1)
+    game = sgf.parse(text)
+    assert len(game.moves) == depth
