@@ -62,7 +62,8 @@ def configure(
             ``"mixed_bfloat16"`` (TPUs, recent CPUs); the heads still output float32.
 
     Returns what was applied: ``{"backend", "gpus", "threads", "mixed_precision"}``.
-    Raises ``RuntimeError`` naming the setting when the backend is already initialised.
+    Calling it again with the settings already in force is harmless; changing threads or
+    memory growth after TensorFlow has initialised raises ``RuntimeError`` naming them.
     """
     import keras
 
@@ -80,12 +81,18 @@ def configure(
 
         devices = tf.config.list_physical_devices("GPU")
         gpus = len(devices)
+        # Settings already in force are left alone, so several roles configuring the same
+        # process identically (local tests, one machine) do not trip TensorFlow.
         try:
             for device in devices:
-                tf.config.experimental.set_memory_growth(device, gpu_memory_growth)
-            if threads is not None:
-                tf.config.threading.set_intra_op_parallelism_threads(threads)
-                tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+                if tf.config.experimental.get_memory_growth(device) != gpu_memory_growth:
+                    tf.config.experimental.set_memory_growth(device, gpu_memory_growth)
+            threading = tf.config.threading
+            if threads is not None and threading.get_intra_op_parallelism_threads() != threads:
+                threading.set_intra_op_parallelism_threads(threads)
+            inter = None if threads is None else min(2, threads)
+            if inter is not None and threading.get_inter_op_parallelism_threads() != inter:
+                threading.set_inter_op_parallelism_threads(inter)
         except RuntimeError as exc:
             raise RuntimeError(
                 f"configure(gpu_memory_growth={gpu_memory_growth}, threads={threads}) came "

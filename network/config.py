@@ -99,8 +99,8 @@ class NetworkConfig:
 #: Named configurations.
 #:
 #: "cpu9", the 9x9 default, is b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
-#: on 2 shared CPU cores with ``NetworkEvaluator``: ~1,900 positions/s at batch 8 and
-#: ~4,500/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
+#: in one run on 2 shared CPU cores with ``NetworkEvaluator``: ~1,960 positions/s at batch 8
+#: and ~4,700/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
 #: simulations per move that is ~20 moves/s, a ~100-move 9x9 game every ~5 s (hundreds of
 #: self-play games an hour on a laptop, the search's own CPU cost aside), while keeping
 #: AlphaGo Zero's block shape, full 17-plane input and heads. "cpu9_fast" (b4c32) is ~2.3x

@@ -99,7 +99,8 @@ class Trainer:
         optimizer = make_optimizer(train_config)
         optimizer.build(model.trainable_variables)
         if (isinstance(previous, keras.optimizers.SGD) and previous.built
-                and len(previous.momentums) == len(optimizer.momentums)):
+                and [tuple(m.shape) for m in previous.momentums]
+                == [tuple(m.shape) for m in optimizer.momentums]):
             optimizer.iterations.assign(previous.iterations)
             for new, old in zip(optimizer.momentums, previous.momentums, strict=True):
                 new.assign(old)

@@ -57,3 +57,22 @@ def test_hide_gpus_before_and_after_tensorflow_is_imported():
     out = subprocess.run([sys.executable, "-c", after], capture_output=True, text=True,
                          check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert out.stdout.split()[-1] == "0"
+
+
+def test_configure_twice_with_threads_in_a_fresh_process():
+    code = "\n".join([
+        "from network import backend",
+        "import network, numpy as np",
+        "backend.configure(threads=1)",
+        "model = network.build_model(network.NetworkConfig.tiny(5))",
+        "model(np.zeros((1, 5, 5, 5), np.float32))",
+        "print(backend.configure(threads=1)['threads'])",
+        "try:",
+        "    backend.configure(threads=2)",
+        "except RuntimeError as exc:",
+        "    print('refused', 'threads=2' in str(exc))",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-3:] == ["1", "refused", "True"]
