@@ -1,0 +1,74 @@
+"""Where the engine's network comes from: a checkpoint file, a run directory's best
+checkpoint, or a freshly initialised network.
+
+A run directory keeps its checkpoints in ``<run>/checkpoints/``; the text file
+``<run>/checkpoints/best`` holds the file name of the current best one. When that file is
+missing the newest ``.keras`` file there is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+BEST_POINTER = "best"
+
+
+def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
+    """The ``.keras`` file that ``path`` names: the file itself, or a run directory's (or
+    checkpoint directory's) best checkpoint. Raises ``FileNotFoundError`` or
+    ``ValueError`` naming the path and what is wrong."""
+    target = Path(path)
+    if not target.exists():
+        raise FileNotFoundError(f"checkpoint path {str(target)!r} does not exist")
+    if target.is_file():
+        return target
+    folder = target / "checkpoints" if (target / "checkpoints").is_dir() else target
+    pointer = folder / BEST_POINTER
+    if pointer.is_file():
+        name = pointer.read_text(encoding="utf-8").strip()
+        if (not name.endswith(".keras") or "/" in name or "\\" in name
+                or name in (".keras", "..")):
+            raise ValueError(f"{str(pointer)!r} should hold a .keras file name, got {name!r}")
+        best = folder / name
+        if not best.is_file():
+            raise FileNotFoundError(f"{str(pointer)!r} names {name!r}, which does not exist "
+                                    f"in {str(folder)!r}")
+        return best
+    candidates = sorted(folder.glob("*.keras"), key=lambda p: (p.stat().st_mtime, p.name))
+    if not candidates:
+        raise FileNotFoundError(
+            f"no checkpoint in {str(folder)!r}: neither a {BEST_POINTER!r} file nor any "
+            f".keras file")
+    return candidates[-1]
+
+
+def load_network(path: str | os.PathLike[str]) -> tuple[Any, Any, dict[str, Any], Path]:
+    """``(model, NetworkConfig, metadata, checkpoint file)`` of the checkpoint ``path``
+    resolves to (loaded in Keras' safe mode by ``network.load_checkpoint``)."""
+    from network import load_checkpoint, network_config_of
+
+    file = resolve_checkpoint(path)
+    model, metadata = load_checkpoint(file)
+    return model, network_config_of(model), metadata, file
+
+
+def random_network(
+    preset: str = "cpu9", board_size: int | None = None, seed: int | None = None
+) -> tuple[Any, Any]:
+    """``(model, NetworkConfig)``: a freshly initialised ``network.build_model`` of the
+    preset, resized to ``board_size`` when given; ``seed`` makes the weights repeatable."""
+    import keras
+
+    from network import PRESETS, build_model
+
+    if preset not in PRESETS:
+        raise ValueError(f"unknown network preset {preset!r}; choose from {sorted(PRESETS)}")
+    config = PRESETS[preset]
+    if board_size is not None and board_size != config.board_size:
+        config = dataclasses.replace(config, board_size=board_size)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return build_model(config), config
