@@ -120,7 +120,8 @@ def compiled_forward(
     batch dimension), so ``needs_fixed_batch`` is False. On JAX the compiled function is
     specialised per shape, so callers pad to a few bucket sizes (``needs_fixed_batch``
     True). ``on_trace`` is called each time the function is (re)traced (tests count it).
-    Outputs are numpy float32; the model runs with ``training=False``.
+    Outputs are numpy float32; the model runs with ``training=False``. Only the TensorFlow
+    path is exercised by the test suite (JAX and PyTorch are not installed for it).
     """
     import keras
 
