@@ -4,8 +4,10 @@ AlphaGo Zero trains on positions drawn uniformly from a window of recent self-pl
 This buffer keeps the newest games whose positions add up to at least ``window``
 positions (the smallest such suffix of the run's games: a game is dropped only when the
 games after it already hold ``window`` positions). Each position costs its packed board
-(2 bits per point), its move, its sparse 16-bit visit distribution and a value byte; see
-``bytes_per_position``.
+(2 bits per point), a bitmap of the moves its search visited (one bit per move), a 16-bit
+share for each visited move, an offset, and a byte each for the player to move and the
+result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when the search visited every
+move, typically far less; see ``bytes_per_position``.
 
 A sampled position comes back with the ``history_length`` boards that AlphaGo Zero's
 features need (most recent first, zeros before the game start), the player to move, the
@@ -47,9 +49,9 @@ class _StoredGame:
     boards: np.ndarray  # uint8[T, packed]: the board before each move
     to_play: np.ndarray  # int8[T]
     values: np.ndarray  # int8[T], result for the player to move
-    offsets: np.ndarray  # int32[T+1]
-    policy_moves: np.ndarray  # int16[K]
-    policy_probs: np.ndarray  # uint16[K]
+    offsets: np.ndarray  # int32[T+1] into policy_probs
+    policy_mask: np.ndarray  # uint8[T, ceil((N*N+1)/8)]: bit m set if move m was visited
+    policy_probs: np.ndarray  # uint16[K]: the visited moves' shares, in move order
 
     @property
     def positions(self) -> int:
@@ -58,7 +60,7 @@ class _StoredGame:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.boards, self.to_play, self.values, self.offsets,
-                                      self.policy_moves, self.policy_probs))
+                                      self.policy_mask, self.policy_probs))
 
 
 class ReplayBuffer:
@@ -91,14 +93,21 @@ class ReplayBuffer:
                              f"{self.board_size} games")
         boards = packed_boards.replay_boards(record.board_size, record.moves,
                                              f"game {record.game_id}")
+        t = record.num_positions
+        dense = np.zeros((t, self.board_size * self.board_size + 1), np.uint16)
+        rows = np.repeat(np.arange(t), np.diff(record.policy_offsets))
+        dense[rows, record.policy_moves] = record.policy_probs
+        visited = dense > 0
+        offsets = np.zeros(t + 1, np.int32)
+        np.cumsum(visited.sum(axis=1), out=offsets[1:])
         self._games.append(_StoredGame(
             game_id=record.game_id,
             boards=packed_boards.pack(boards),
             to_play=record.to_play(),
             values=record.value_targets(),
-            offsets=np.asarray(record.policy_offsets, np.int32),
-            policy_moves=np.asarray(record.policy_moves, np.int16),
-            policy_probs=np.asarray(record.policy_probs, np.uint16),
+            offsets=offsets,
+            policy_mask=np.packbits(visited, axis=1),
+            policy_probs=dense[visited],
         ))
         self._positions += record.num_positions
         while self._games and self._positions - self._games[0].positions >= self.window:
@@ -157,7 +166,7 @@ class ReplayBuffer:
         h.update(np.int64(self.window).tobytes())
         for g in self._games:
             h.update(np.int64(g.game_id).tobytes())
-            for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_moves,
+            for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_mask,
                       g.policy_probs):
                 h.update(np.ascontiguousarray(a).tobytes())
         return h.hexdigest()
@@ -192,7 +201,8 @@ class ReplayBuffer:
             to_play[i] = g.to_play[t]
             value[i] = g.values[t]
             a, b = g.offsets[t], g.offsets[t + 1]
-            policy[i, g.policy_moves[a:b]] = g.policy_probs[a:b]
+            visited = np.flatnonzero(np.unpackbits(g.policy_mask[t], count=points + 1))
+            policy[i, visited] = g.policy_probs[a:b]
         policy /= policy.sum(axis=1, keepdims=True)
         boards = boards.reshape(batch_size, hist, n, n)
         if symmetries:

@@ -225,3 +225,24 @@ def test_a_corrupt_run_directory_is_refused_naming_the_file(first_run, tmp_path,
     assert np.array_equal(  # nothing was touched by the refused attempts
         GameRecord.from_npz(game_files(other_board)[0]).moves,
         GameRecord.from_npz(game_files(run_dir)[0]).moves)
+
+
+def test_games_written_after_the_last_state_write_are_recovered(first_run, tmp_path):
+    """What a kill -9 leaves: game files newer than state.json. Resuming counts them."""
+    from selfplay.driver import Pipeline
+    from selfplay.run import read_stored_config
+    from selfplay.run_dir import RunDir
+
+    copy = tmp_path / "killed"
+    shutil.copytree(first_run[0], copy)
+    state = json.loads((copy / "state.json").read_text())
+    records = [GameRecord.from_npz(f) for f in game_files(copy)]
+    lagging = dict(state, games=state["games"] - 3,
+                   positions=state["positions"] - sum(r.num_positions for r in records[-3:]))
+    (copy / "state.json").write_text(json.dumps(lagging))
+    run_dir = RunDir(copy)
+    pipeline = Pipeline(read_stored_config(run_dir), run_dir, log=lambda line: None)
+    pipeline.prepare()
+    assert pipeline.state["games"] == state["games"]
+    assert pipeline.state["positions"] == state["positions"]
+    assert pipeline.buffer.digest() == state["buffer_digest"]

@@ -175,3 +175,21 @@ def test_sampling_is_uniform_over_positions(games):
     assert share_short == pytest.approx(2 / len(buffer), abs=0.01)
     bpp = buffer.bytes_per_position()
     assert 10 < bpp < 200, bpp
+
+
+def test_a_19x19_position_fits_in_1kb_even_when_every_move_was_visited():
+    rng = np.random.default_rng(7)
+    position, moves, policies = Position.new(19), [], []
+    for _ in range(120):
+        legal = np.flatnonzero(position.legal_moves()[:-1])
+        move = int(rng.choice(legal))
+        policies.append(quantise_policy(np.full(362, 1 / 362, np.float32)))
+        moves.append(move)
+        position = position.play(move)
+    record = GameRecord.from_policies(19, 7.5, moves, policies, winner=1, score=2.5,
+                                      game_id=0)
+    buffer = ReplayBuffer(19, 8, 10_000, seed=0)
+    buffer.add(record)
+    assert buffer.bytes_per_position() <= 1024, buffer.bytes_per_position()
+    batch = buffer.sample(8, symmetries=False)
+    np.testing.assert_allclose(batch.policy, 1 / 362, rtol=1e-4)
