@@ -2,8 +2,9 @@
 
 ``boardsize``, ``clear_board``, ``komi``, ``get_komi``, ``play``, ``undo``, ``showboard``,
 ``final_score``, ``final_status_list``, ``fixed_handicap``, ``place_free_handicap``,
-``set_free_handicap``, ``loadsgf``, ``printsgf``. Error messages are the specification's
-(``illegal move``, ``cannot undo``, ``unacceptable size``, ...); details go to the log.
+``set_free_handicap``, ``loadsgf``, ``printsgf`` (which writes only to ``.sgf`` file
+names). Error messages are the specification's (``illegal move``, ``cannot undo``,
+``unacceptable size``, ...); details go to the log.
 
 Scoring is the project's: area (Tromp-Taylor) with komi, every stone on the board alive.
 So ``final_status_list dead`` is empty, ``alive`` lists every chain (one per line) and
@@ -12,6 +13,7 @@ So ``final_status_list dead`` is empty, ``alive`` lists every chain (one per lin
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -24,6 +26,7 @@ from gtp.handicap import fixed_handicap_points
 from gtp.protocol import Arg, CommandSpec, GtpError, parse_float, parse_int, parse_string
 
 STATUSES = ("alive", "dead", "seki")
+MAX_SGF_BYTES = 10 * 2**20  # loadsgf refuses larger files (and anything not a regular file)
 
 
 def parse_status(text: str) -> str:
@@ -178,6 +181,10 @@ class BoardCommands:
     def loadsgf(self, filename: str, move_number: int | None) -> None:
         """Load ``filename`` up to (not including) move ``move_number`` (1-based)."""
         try:
+            if not os.path.isfile(filename):
+                raise ValueError(f"{filename!r} is not a regular file")
+            if os.path.getsize(filename) > MAX_SGF_BYTES:
+                raise ValueError(f"{filename!r} is larger than {MAX_SGF_BYTES} bytes")
             game = sgf.load(filename)
             if not self.accept_size(game.size):
                 raise ValueError(f"this engine cannot play on {game.size}x{game.size}")
@@ -195,6 +202,9 @@ class BoardCommands:
         game = record(self.state, self.program)
         if filename is None:
             return sgf.to_string(game).rstrip("\n")
+        if not filename.lower().endswith(".sgf") or os.path.isdir(filename):
+            self._log(f"printsgf: refusing to write {filename!r} (not a .sgf file name)")
+            raise GtpError("cannot save file")
         try:
             sgf.save(filename, game)
         except OSError as exc:

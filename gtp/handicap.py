@@ -1,6 +1,6 @@
 """Standard handicap stone placement (GTP ``fixed_handicap``), as GNU Go places them.
 
-Stones sit on the third line on boards below 13x13 and on the fourth line from 13x13 up.
+Stones sit on the third line on boards below 12x12 and on the fourth line from 12x12 up.
 Boards smaller than 7x7 take no fixed handicap; 7x7 and even sizes take at most 4 (they
 have no centre point or no side midpoints); odd sizes from 9x9 take 2 to 9.
 """
@@ -30,7 +30,7 @@ def fixed_handicap_points(size: int, stones: int) -> list[int]:
         raise ValueError(
             f"fixed handicap on {size}x{size} must be {MIN_STONES} to {top} stones, "
             f"got {stones}")
-    edge = 3 if size >= 13 else 2  # 0-based line of the star points
+    edge = 3 if size >= 12 else 2  # 0-based line of the star points
     low, mid, high = edge, size // 2, size - 1 - edge
 
     def point(col: int, row_from_bottom: int) -> int:

@@ -23,7 +23,9 @@ def wilson_interval(points: float, games: int, z: float = Z_95) -> tuple[float, 
     denominator = 1 + z * z / games
     centre = (p + z * z / (2 * games)) / denominator
     half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if points == 0 else max(0.0, centre - half)
+    high = 1.0 if points == games else min(1.0, centre + half)
+    return low, high
 
 
 def elo_difference(win_rate: float) -> float:

@@ -148,19 +148,22 @@ class SearchPlayer:
         """The move to play at the searched ``position`` (flat index, pass = N*N), or
         ``RESIGN``.
 
-        Passes when pass is the only legal move, or when the opponent just passed and
-        the area score already wins (passing ends the game); resigns when the search's
-        value is below the threshold (not before ``resign_after_move``); otherwise the
-        most-visited move (the search's pass guard keeps it from passing a lost count).
+        Resigns when the search's value for the player to move (root and most-visited
+        move) is below the threshold, from ``resign_after_move`` on; passes when pass is
+        the only legal move, or when the opponent just passed and the area score already
+        wins (passing ends the game); otherwise plays the most-visited move (the search's
+        pass guard keeps it from passing while the count loses).
         """
         pass_move = position.pass_move
-        legal = position.legal_moves()
-        if not legal[:pass_move].any():
+        if position.is_over():
+            return pass_move
+        self.sync(position)
+        searched = self.search.root_stats(0).visits.sum() > 0
+        if (searched and position.move_number >= self.config.resign_after_move
+                and self.search.should_resign(0)):
+            return RESIGN
+        if not position.legal_moves()[:pass_move].any():
             return pass_move
         if position.last_move == pass_move and position.score() * position.to_play > 0:
             return pass_move
-        self.sync(position)
-        if (position.move_number >= self.config.resign_after_move
-                and self.search.should_resign(0)):
-            return RESIGN
         return self.search.choose_move(0, temperature=0.0)
