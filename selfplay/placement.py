@@ -18,10 +18,10 @@ GPU nodes all go through the same rules:
 - Replay buffer and gatekeeper: on the head node, next to the driver.
 - Workers: spread over the nodes in proportion to the CPUs left after the roles above,
   each getting an equal share of a CPU (at most one), so ``--workers 32`` also runs on a
-  two-core laptop. On several nodes the share is taken from the CPUs left without the
-  biggest node, so the workers of any one lost node can restart on the others. Each
-  worker talks to an inference server on its own node when there is one, otherwise to the
-  least loaded server.
+  two-core laptop. On several nodes the share is the largest with which the workers of
+  any one lost node can restart, whole, in the CPUs the others keep free. Each worker
+  talks to an inference server on its own node when there is one, otherwise to the least
+  loaded server. Every actor reserves at least ``MIN_ACTOR_CPUS``.
 
 A request no cluster state could satisfy (GPUs asked for where none exist, more GPUs per
 server than any node has, roles that need more CPUs than a node has) raises
@@ -46,6 +46,10 @@ avoids such nodes when a GPU node without it exists."""
 
 _EPS = 1e-6
 _RESOURCE_QUANTUM = 1e-4  # Ray rounds fractional resources to 4 decimals
+
+MIN_ACTOR_CPUS = 0.01
+"""The least CPU any actor reserves: Ray schedules an actor that reserves no resource
+anywhere, whatever its node affinity says."""
 
 
 class PlacementError(ValueError):
@@ -99,23 +103,28 @@ class PlacementRequest:
             Fractions put several servers on one GPU (0.5 = two per GPU).
         inference_servers: cap on the number of inference servers; ``None`` = as many as
             the rules above give.
-        cpus_per_inference: CPUs reserved for each inference server.
+        cpus_per_inference: CPUs reserved for each inference server; ``None`` = 1, or less
+            on a small node (the inference servers and the learner of a node take at most
+            half its CPUs).
         cpus_per_worker: CPUs reserved for each worker; ``None`` = an equal share of the
             CPUs left after the other roles, at most 1 (workers may then share cores).
         learner_gpus: GPUs for the learner; ``None`` = see the module docstring.
-        learner_cpus: CPUs reserved for the learner.
+        learner_cpus: CPUs reserved for the learner; ``None`` = as ``cpus_per_inference``.
         buffer_cpus: CPUs reserved for the replay buffer (on the head).
         gatekeeper_cpus: CPUs reserved for the gatekeeper (on the head).
         gatekeeper_gpus: GPUs for the gatekeeper (the head must have them).
+
+    Every actor reserves at least ``MIN_ACTOR_CPUS``: Ray ignores the node affinity of an
+    actor that reserves nothing.
     """
 
     workers: int
     gpus_per_inference: float | None = None
     inference_servers: int | None = None
-    cpus_per_inference: float = 1.0
+    cpus_per_inference: float | None = None
     cpus_per_worker: float | None = None
     learner_gpus: float | None = None
-    learner_cpus: float = 1.0
+    learner_cpus: float | None = None
     buffer_cpus: float = 0.0
     gatekeeper_cpus: float = 0.0
     gatekeeper_gpus: float = 0.0
@@ -129,10 +138,10 @@ class PlacementRequest:
             raise PlacementError(
                 f"inference_servers must be >= 1 or None, got {self.inference_servers}"
             )
-        for name in ("cpus_per_inference", "learner_cpus", "buffer_cpus", "gatekeeper_cpus",
-                     "gatekeeper_gpus"):
+        for name in ("buffer_cpus", "gatekeeper_cpus", "gatekeeper_gpus"):
             _check_amount(name, getattr(self, name))
-        for name in ("gpus_per_inference", "cpus_per_worker", "learner_gpus"):
+        for name in ("gpus_per_inference", "cpus_per_worker", "learner_gpus",
+                     "cpus_per_inference", "learner_cpus"):
             value = getattr(self, name)
             if value is not None:
                 _check_amount(name, value)
@@ -285,7 +294,7 @@ def _describe(nodes: Sequence[NodeResources]) -> str:
 
 
 def _floor_quantum(x: float) -> float:
-    return math.floor(x / _RESOURCE_QUANTUM + _EPS) * _RESOURCE_QUANTUM
+    return round(math.floor(x / _RESOURCE_QUANTUM + _EPS) * _RESOURCE_QUANTUM, 4)
 
 
 def _largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
@@ -297,6 +306,37 @@ def _largest_remainder(total: int, weights: Sequence[float]) -> list[int]:
     for i in order[: total - sum(counts)]:
         counts[i] += 1
     return counts
+
+
+def _spread_workers(free: Mapping[str, float], nodes: Sequence[NodeResources], workers: int,
+                    cpw: float) -> list[int] | None:
+    """Workers per node, in proportion to the free CPUs, each reserving ``cpw``; ``None``
+    when they do not fit."""
+    capacity = [math.floor(free[n.node_id] / cpw + _EPS) for n in nodes]
+    if sum(capacity) < workers:
+        return None
+    weights = [free[n.node_id] for n in nodes]
+    counts = _largest_remainder(workers, weights)
+    excess = 0
+    for i in range(len(nodes)):
+        over = counts[i] - capacity[i]
+        if over > 0:
+            counts[i] -= over
+            excess += over
+    for i in range(len(nodes)):
+        move = min(capacity[i] - counts[i], excess)
+        counts[i] += move
+        excess -= move
+    return counts
+
+
+def _survives_node_loss(free: Mapping[str, float], nodes: Sequence[NodeResources],
+                        counts: Sequence[int], cpw: float) -> bool:
+    """Whether the workers of any one node fit, whole, in what the others have left."""
+    left = [math.floor((free[n.node_id] - c * cpw) / cpw + _EPS)
+            for n, c in zip(nodes, counts, strict=True)]
+    total = sum(left)
+    return all(counts[i] <= total - left[i] for i in range(len(nodes)))
 
 
 def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) -> PlacementPlan:
@@ -358,15 +398,13 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
                     f"(at most {max_node_gpus:g}; cluster: {where})"
                 )
 
-    # --- Head roles ------------------------------------------------------------------------
-    replay_buffer = ActorPlacement("replay_buffer", 0, head.node_id, request.buffer_cpus, 0.0)
-    take(head, "the replay buffer", request.buffer_cpus, 0.0)
-    gatekeeper = ActorPlacement(
-        "gatekeeper", 0, head.node_id, request.gatekeeper_cpus, request.gatekeeper_gpus
-    )
-    take(head, "the gatekeeper", request.gatekeeper_cpus, request.gatekeeper_gpus)
-
     # --- GPU shares: learner and inference servers ------------------------------------------
+    if request.gatekeeper_gpus > free_gpus[head.node_id] + _EPS:
+        raise PlacementError(
+            f"the gatekeeper needs {request.gatekeeper_gpus:g} GPU on the head {head.label}, "
+            f"which has {head.gpus:g} (cluster: {where})"
+        )
+    free_gpus[head.node_id] -= request.gatekeeper_gpus
     single_gpu = 0 < total_gpus < 2 - _EPS
     learner_gpus = request.learner_gpus
     if learner_gpus is None:
@@ -399,13 +437,10 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
         learner_node = max(
             candidates, key=lambda n: (not n.preemptible, free_gpus[n.node_id], n.cpus)
         )
+        free_gpus[learner_node.node_id] -= learner_gpus
     else:
         learner_node = head
-    learner = ActorPlacement("learner", 0, learner_node.node_id, request.learner_cpus,
-                             learner_gpus)
-    take(learner_node, "the learner", request.learner_cpus, learner_gpus)
 
-    # --- Inference servers -------------------------------------------------------------------
     server_nodes: list[NodeResources] = []
     if gpi > _EPS:
         per_node = {n.node_id: math.floor(free_gpus[n.node_id] / gpi + _EPS) for n in nodes}
@@ -431,62 +466,83 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
                     server_nodes.append(n)
                     slots[n.node_id] -= 1
     else:
-        # CPU inference: one server per node, head first, then the other nodes.
-        wanted = len(nodes) if request.inference_servers is None else request.inference_servers
-        order = list(nodes)
-        order.sort(key=lambda n: (not n.is_head,))
+        # CPU inference: one server per node with CPUs, head first.
+        order = sorted((n for n in nodes if n.cpus > _EPS), key=lambda n: not n.is_head)
+        wanted = len(order) if request.inference_servers is None else request.inference_servers
         if wanted > len(order):
             raise PlacementError(
                 f"{wanted} CPU inference servers asked for but the cluster has {len(order)} "
-                f"node(s) and runs at most one per node without GPUs (cluster: {where})"
+                f"node(s) with CPUs and runs at most one per node without GPUs "
+                f"(cluster: {where})"
             )
         server_nodes = order[:wanted]
+
+    # --- CPUs of the single roles and the inference servers ----------------------------------
+    # Roles left to "auto" share at most half of their node's CPUs, one CPU each at most.
+    auto_roles = {n.node_id: 0 for n in nodes}
+    if request.cpus_per_inference is None:
+        for n in server_nodes:
+            auto_roles[n.node_id] += 1
+    if request.learner_cpus is None:
+        auto_roles[learner_node.node_id] += 1
+
+    def role_cpus(node: NodeResources, explicit: float | None) -> float:
+        if explicit is not None:
+            return max(MIN_ACTOR_CPUS, explicit)
+        share = node.cpus / (2 * auto_roles[node.node_id])
+        return max(MIN_ACTOR_CPUS, min(1.0, _floor_quantum(share)))
+
+    buffer_cpus = max(MIN_ACTOR_CPUS, request.buffer_cpus)
+    take(head, "the replay buffer", buffer_cpus, 0.0)
+    replay_buffer = ActorPlacement("replay_buffer", 0, head.node_id, buffer_cpus, 0.0)
+    gatekeeper_cpus = max(MIN_ACTOR_CPUS, request.gatekeeper_cpus)
+    take(head, "the gatekeeper", gatekeeper_cpus, 0.0)
+    gatekeeper = ActorPlacement(
+        "gatekeeper", 0, head.node_id, gatekeeper_cpus, request.gatekeeper_gpus
+    )
+    learner_cpus = role_cpus(learner_node, request.learner_cpus)
+    take(learner_node, "the learner", learner_cpus, 0.0)
+    learner = ActorPlacement("learner", 0, learner_node.node_id, learner_cpus, learner_gpus)
     inference = []
     for i, n in enumerate(server_nodes):
-        take(n, f"inference server {i}", request.cpus_per_inference, gpi)
-        inference.append(ActorPlacement("inference", i, n.node_id,
-                                        request.cpus_per_inference, gpi))
+        cpus = role_cpus(n, request.cpus_per_inference)
+        take(n, f"inference server {i}", cpus, 0.0)
+        inference.append(ActorPlacement("inference", i, n.node_id, cpus, gpi))
 
     # --- Workers -----------------------------------------------------------------------------
     free = {k: max(0.0, v) for k, v in free_cpus.items()}
     total_free = sum(free.values())
+
     cpw = request.cpus_per_worker
-    if cpw is None:
-        # Leave room for the workers of any one node to restart on the others: reserve
-        # from the CPUs left once the node with the most free CPUs is gone.
-        spare = total_free - max(free.values())
-        shareable = spare if spare > _EPS else total_free
-        cpw = min(1.0, _floor_quantum(shareable / request.workers))
-        while cpw > _EPS and sum(
-            math.floor(free[n.node_id] / cpw + _EPS) for n in nodes
-        ) < request.workers:
-            cpw = _floor_quantum(cpw * 0.95)
-    if cpw > _EPS:
-        capacity = {n.node_id: math.floor(free[n.node_id] / cpw + _EPS) for n in nodes}
-        if sum(capacity.values()) < request.workers:
-            raise PlacementError(
-                f"{request.workers} workers x {cpw:g} CPU do not fit: the nodes have "
-                f"{total_free:g} CPUs left after the inference servers, learner, buffer and "
-                f"gatekeeper, room for {sum(capacity.values())} workers (cluster: {where})"
-            )
-        counts = _largest_remainder(request.workers, [free[n.node_id] for n in nodes])
-        # Move any excess over a node's capacity to nodes with room left.
-        spare = 0
-        for i, n in enumerate(nodes):
-            over = counts[i] - capacity[n.node_id]
-            if over > 0:
-                counts[i] -= over
-                spare += over
-        for i, n in enumerate(nodes):
-            room = capacity[n.node_id] - counts[i]
-            move = min(room, spare)
-            counts[i] += move
-            spare -= move
+    if cpw is not None:
+        cpw = max(MIN_ACTOR_CPUS, cpw)
+        counts = _spread_workers(free, nodes, request.workers, cpw)
     else:
-        # No CPU left to reserve: workers share cores, spread by the nodes' CPU counts.
-        weights = [n.cpus for n in nodes] if sum(n.cpus for n in nodes) > 0 else [1.0] * len(nodes)
-        counts = _largest_remainder(request.workers, weights)
-        cpw = 0.0
+        # The largest share (at most 1 CPU) with which the workers of any one node could
+        # restart on the others; failing that (one node), the largest share that fits.
+        cpw, counts = 0.0, None
+        share = max(MIN_ACTOR_CPUS, min(1.0, _floor_quantum(total_free / request.workers)))
+        while True:
+            spread = _spread_workers(free, nodes, request.workers, share)
+            if spread is not None:
+                if counts is None:
+                    cpw, counts = share, spread
+                if len(nodes) == 1 or _survives_node_loss(free, nodes, spread, share):
+                    cpw, counts = share, spread
+                    break
+            if share <= MIN_ACTOR_CPUS:
+                break
+            share = max(MIN_ACTOR_CPUS, min(share - _RESOURCE_QUANTUM,
+                                            _floor_quantum(share * 0.95)))
+        if counts is None:
+            cpw = MIN_ACTOR_CPUS
+    if counts is None:
+        room = sum(math.floor(free[n.node_id] / cpw + _EPS) for n in nodes)
+        raise PlacementError(
+            f"{request.workers} workers x {cpw:g} CPU do not fit: the nodes have "
+            f"{total_free:g} CPUs left after the inference servers, learner, buffer and "
+            f"gatekeeper, room for {room} workers (cluster: {where})"
+        )
 
     workers: list[ActorPlacement] = []
     worker_nodes: list[NodeResources] = []

@@ -1,0 +1,146 @@
+"""A head and two worker nodes (one with a GPU) on this machine: placement and node loss.
+
+``ray.cluster_utils.Cluster`` starts real raylets, one per "node"; the GPU node declares
+one GPU (TensorFlow finds none there and runs on the CPU, which changes nothing here).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import ray
+from ray.cluster_utils import Cluster
+from ray.util.state import list_actors
+
+from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
+from tests.cluster.tiny_run import TINY_RUN_FLAGS, check_run_dir, game_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+class ThreeNodes:
+    def __init__(self) -> None:
+        self.cluster = Cluster(initialize_head=True, head_node_args={
+            "num_cpus": 2, "object_store_memory": 200 * 1024 * 1024})
+        self.cpu_node = self.cluster.add_node(num_cpus=2, object_store_memory=200 * 1024 * 1024)
+        self.gpu_node = self.cluster.add_node(num_cpus=2, num_gpus=1,
+                                              object_store_memory=200 * 1024 * 1024)
+        self.cluster.wait_for_nodes()
+        self.head_id = self.cluster.head_node.node_id
+        self.cpu_id = self.cpu_node.node_id
+        self.gpu_id = self.gpu_node.node_id
+
+    def shutdown(self) -> None:
+        ray.shutdown()
+        self.cluster.shutdown()
+
+
+@pytest.fixture
+def three_nodes(ray_tmpdir: Path) -> Iterator[ThreeNodes]:
+    if ray.is_initialized():
+        ray.shutdown()
+    nodes = ThreeNodes()
+    try:
+        yield nodes
+    finally:
+        nodes.shutdown()
+
+
+@ray.remote
+class Probe:
+    """Says which node it runs on."""
+
+    def node(self) -> str:
+        return ray.get_runtime_context().get_node_id()
+
+
+def test_planned_actors_land_on_their_nodes_and_move_when_one_dies(
+    three_nodes: ThreeNodes,
+) -> None:
+    ray.init(address=three_nodes.cluster.address)
+    plan = plan_placement(PlacementRequest(workers=4), nodes_from_ray(ray.nodes()))
+    assert {s.node_id for s in plan.inference} == {three_nodes.gpu_id}
+    assert plan.learner.node_id == three_nodes.gpu_id
+    assert {three_nodes.head_id, three_nodes.cpu_id} <= {w.node_id for w in plan.workers}
+    assert plan.replay_buffer.node_id == three_nodes.head_id
+
+    actors = [
+        Probe.options(**a.ray_options(), max_restarts=-1, max_task_retries=-1).remote()
+        for a in plan.actors()
+    ]
+    placed = ray.get([p.node.remote() for p in actors], timeout=120)
+    assert placed == [a.node_id for a in plan.actors()]
+
+    three_nodes.cluster.remove_node(three_nodes.cpu_node)
+    moved = [
+        (a, p) for a, p in zip(plan.actors(), actors, strict=True)
+        if a.node_id == three_nodes.cpu_id
+    ]
+    assert moved
+    # Soft affinity: Ray restarts them elsewhere, and the plan left room for them.
+    after = ray.get([p.node.remote() for _, p in moved], timeout=120)
+    assert set(after) <= {three_nodes.head_id, three_nodes.gpu_id}, after
+
+
+def wait_for(condition, seconds: float, what: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            pytest.fail(f"the run exited ({proc.returncode}) while waiting for {what}:\n"
+                        f"{out[-4000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {seconds:g} s waiting for {what}")
+        time.sleep(0.5)
+
+
+def test_pipeline_spreads_over_nodes_and_survives_losing_one(
+    three_nodes: ThreeNodes, tmp_path: Path
+) -> None:
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "selfplay.run", "--address", three_nodes.cluster.address,
+               "--generations", "1", "--run-dir", str(run_dir), *TINY_RUN_FLAGS,
+               # Training waits for ~10 games, so most of them come after the node loss.
+               "--workers", "4", "--train-start", "200"]
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        ray.init(address=three_nodes.cluster.address, namespace="observer")
+
+        def workers_by_node() -> dict[str, list[str]]:
+            placed: dict[str, list[str]] = {}
+            for actor in list_actors(filters=[("state", "=", "ALIVE")], timeout=30):
+                placed.setdefault(actor.node_id, []).append(actor.class_name)
+            return placed
+
+        def spread() -> bool:
+            placed = workers_by_node()
+            return ("SelfPlayWorker" in placed.get(three_nodes.cpu_id, [])
+                    and "SelfPlayWorker" in placed.get(three_nodes.head_id, [])
+                    and "InferenceServer" in placed.get(three_nodes.gpu_id, []))
+
+        wait_for(spread, 180, "workers on the head and the CPU node, inference on the GPU "
+                 "node", proc)
+        wait_for(lambda: len(game_files(run_dir)) >= 4, 180, "4 finished games", proc)
+        games_before = len(game_files(run_dir))
+        three_nodes.cluster.remove_node(three_nodes.cpu_node)
+
+        out, _ = proc.communicate(timeout=400)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out[-6000:]
+    state = check_run_dir(run_dir, generations=1, output=out)
+    # The run went on after the node died: more games, and every game it finished is on
+    # disk (check_run_dir: files 0..games-1, none missing, none extra).
+    assert state["games"] > games_before, (games_before, state["games"])

@@ -1,0 +1,104 @@
+"""A real `ray up` with Ray's local provider over SSH to 127.0.0.1, a short run, `ray down`.
+
+The config is ``deploy/local.yaml`` with the test's throwaway key, this checkout as the
+project to copy and this Python's directory filled in. The "remote" machine is an sshd the
+test starts (see ``ssh_sandbox``); its login has a home of its own, so the cluster's
+``~/zerogo``, ``~/.bashrc`` and ``~/ray_bootstrap_config.yaml`` land there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cluster.ssh_sandbox import SshSandbox
+from tests.cluster.tiny_run import TINY_RUN_FLAGS, check_run_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+RAY_CLI = [sys.executable, "-m", "ray.scripts.scripts"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshSandbox]:
+    box = SshSandbox.start(tmp_path_factory.mktemp("rayup"))
+    try:
+        yield box
+    finally:
+        box.close()
+
+
+def local_config(box: SshSandbox) -> Path:
+    """deploy/local.yaml with this test's key, checkout and Python filled in."""
+    with open(ROOT / "deploy" / "local.yaml") as f:
+        config = yaml.safe_load(f)
+    config["cluster_name"] = f"zerogo-test-{os.getpid()}"
+    config["auth"]["ssh_private_key"] = str(box.key)
+    config["file_mounts"] = {"~/zerogo": str(ROOT)}
+    python_bin = os.path.dirname(sys.executable)
+    config["setup_commands"] = [
+        c.replace("__PYTHON_BIN__", python_bin) for c in config["setup_commands"]
+    ]
+    path = box.root / "cluster.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def ray_cli(box: SshSandbox, *args: str, timeout: float) -> str:
+    """Run ``ray <args>`` on the launcher side; fail the test with its output if it fails."""
+    launcher_tmp = box.root / "launcher-tmp"
+    launcher_tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "TMPDIR": str(launcher_tmp)}
+    result = box.run([*RAY_CLI, *args], timeout=timeout, env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"ray {' '.join(args)} exited {result.returncode}:\n{output}"
+    return output
+
+
+def wait_for_no_ray(box: SshSandbox, seconds: float = 30) -> list[str]:
+    deadline = time.monotonic() + seconds
+    left = box.ray_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = box.ray_processes()
+    return left
+
+
+def test_ray_up_runs_one_generation_and_ray_down_leaves_nothing(sandbox: SshSandbox) -> None:
+    config = local_config(sandbox)
+    assert sandbox.ray_processes() == [], "Ray already running where the head should start"
+    try:
+        ray_cli(sandbox, "up", "-y", "--no-config-cache", str(config), timeout=400)
+        # The head is up, from the config: the project was copied, ray is on the login's PATH.
+        assert (sandbox.home / "zerogo" / "selfplay" / "run.py").is_file()
+        assert sandbox.ray_processes(), "ray up left no Ray process running"
+        status = ray_cli(sandbox, "exec", str(config), "ray status", timeout=120)
+        assert "1 local.cluster.node" in status and "Pending:" in status, status
+
+        run_dir = sandbox.home / "runs" / "cluster-test"
+        command = " ".join([
+            "cd ~/zerogo &&", "python -m selfplay.run --address auto --generations 1",
+            f"--run-dir {shlex.quote(str(run_dir))}", *TINY_RUN_FLAGS,
+        ])
+        output = ray_cli(sandbox, "exec", str(config), command, timeout=420)
+        check_run_dir(run_dir, generations=1, output=output)
+    finally:
+        down = ray_cli(sandbox, "down", "-y", str(config), timeout=200)
+    left = wait_for_no_ray(sandbox)
+    assert left == [], f"after ray down:\n{down}\nstill running:\n" + "\n".join(left)
+    stop = sandbox.run([*RAY_CLI, "stop"], timeout=120)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    assert wait_for_no_ray(sandbox, seconds=5) == []
+    # The launcher's record of the cluster (under its TMPDIR) says the head is terminated.
+    state = sandbox.root / "launcher-tmp" / "ray" / f"cluster-zerogo-test-{os.getpid()}.state"
+    nodes = json.loads(state.read_text())
+    assert list(nodes) == ["127.0.0.1"] and nodes["127.0.0.1"]["state"] == "terminated", nodes
