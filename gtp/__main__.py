@@ -70,12 +70,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     gtp_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
                               newline="\n")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from gtp.network_source import load_network, random_network, resolve_checkpoint
+
+    if args.checkpoint is not None:  # refuse a bad path before TensorFlow loads
+        try:
+            resolve_checkpoint(args.checkpoint)
+        except (OSError, ValueError) as exc:
+            print(f"cannot load the network: {exc}", file=sys.stderr)
+            return 2
     if args.cpu:
         from network import backend
 
         backend.hide_gpus()
     from gtp.engine import VERSION, GtpEngine
-    from gtp.network_source import load_network, random_network
     from gtp.search_player import PlayerConfig
     from network import NetworkEvaluator, backend
 
@@ -104,4 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The stdin reader thread may still sit in a blocking read; leave without the
+    # interpreter's shutdown, which would wait for (or abort on) that read.
+    sys.stderr.flush()
+    os._exit(code)

@@ -25,7 +25,7 @@ from typing import TextIO
 
 import numpy as np
 
-from go import coords
+from go import Position, coords
 from gtp.analysis import AnalyzeRequest, kata_line, lz_line, move_infos, parse_analyze
 from gtp.board_commands import BoardCommands
 from gtp.clock_commands import Clocks
@@ -99,14 +99,14 @@ class GtpEngine:
         self.dispatcher.serve(infile, outfile)
 
     # ------------------------------------------------------------------ moves
-    def _search(self, colour: int) -> Iterator[int]:
+    def _search(self, colour: int) -> tuple[Position, Iterator[int]]:
+        """The position ``colour`` moves in, and the search of it within the budget."""
         position = self.state.position_for(colour)
         clock = self.clocks.budget(colour, self.board_size, position.move_number)
         seconds, playouts = self.player.budget(clock)
-        return self.player.think(position, seconds, playouts)
+        return position, self.player.think(position, seconds, playouts)
 
-    def _decide(self, colour: int, commit: bool, started: float) -> str:
-        position = self.state.position_for(colour)
+    def _decide(self, colour: int, position: Position, commit: bool, started: float) -> str:
         move = self.player.choose(position)
         if commit:
             self.clocks.clock(colour).spend(time.monotonic() - started)
@@ -119,9 +119,10 @@ class GtpEngine:
     def genmove(self, colour: int, commit: bool = True) -> str:
         """Think, then the move (``D4``, ``pass``, ``resign``); played when ``commit``."""
         started = time.monotonic()
-        for _ in self._search(colour):
+        position, search = self._search(colour)
+        for _ in search:
             pass
-        return self._decide(colour, commit, started)
+        return self._decide(colour, position, commit, started)
 
     # ------------------------------------------------------------------ analysis
     def _info_line(self, style: str, request: AnalyzeRequest) -> str:
@@ -172,7 +173,8 @@ class GtpEngine:
 
         def lines() -> Iterator[str | None]:
             started = last = time.monotonic()
-            for _ in self._search(colour):
+            position, search = self._search(colour)
+            for _ in search:
                 now = time.monotonic()
                 if interval > 0 and now - last >= interval:
                     last = now
@@ -181,7 +183,7 @@ class GtpEngine:
                     yield None
             if interval > 0 and self.player.root_visits > 1:
                 yield self._info_line(style, request)
-            yield "play " + self._decide(colour, True, started)
+            yield "play " + self._decide(colour, position, True, started)
 
         return Stream(lines(), interruptible=False)
 
@@ -219,7 +221,7 @@ class GtpEngine:
         position = self.state.position_for(colour)
         if position.is_over():
             return "TEXT the game is over"
-        for _ in self._search(colour):
+        for _ in self._search(colour)[1]:
             pass
         search = self.player.search
         stats = search.root_stats(0)

@@ -158,8 +158,9 @@ class SearchPlayer:
         if position.is_over():
             return pass_move
         self.sync(position)
-        searched = self.search.root_stats(0).visits.sum() > 0
-        if (searched and position.move_number >= self.config.resign_after_move
+        if self.search.root_stats(0).visits.sum() == 0:  # not searched yet: a little
+            self.search.run(simulations=self.config.chunk)
+        if (position.move_number >= self.config.resign_after_move
                 and self.search.should_resign(0)):
             return RESIGN
         if not position.legal_moves()[:pass_move].any():

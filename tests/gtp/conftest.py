@@ -13,6 +13,17 @@ import pytest
 GNUGO = "/usr/games/gnugo"
 GNUGO_GTP = f"{GNUGO} --mode gtp --level 0 --chinese-rules --positional-superko"
 REPO = Path(__file__).resolve().parents[2]
+# Keras (3.15, TensorFlow backend, numpy 2) converts tensors with np.array(x), which numpy 2
+# reports as a DeprecationWarning on every call; it is Keras' to fix.
+_KERAS_NUMPY2_NOISE = (
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = str(Path(__file__).parent)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(pytest.mark.filterwarnings(_KERAS_NUMPY2_NOISE))
 
 
 def engine_env() -> dict[str, str]:
