@@ -6,4 +6,4 @@ Each benchmark module exposes ``run(quick: bool) -> Iterator[dict]`` and yields 
 measured in the same run). The harness prints one JSON object per line.
 """
 
-BENCHMARKS = ("rules", "network", "mcts", "selfplay")
+BENCHMARKS = ("rules", "network", "mcts", "selfplay", "gtp")
