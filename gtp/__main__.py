@@ -110,9 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Entry point (``python -m gtp``, console scripts): ``main()``, then exit at once.
+
+    The stdin reader thread may still sit in a blocking read; leaving without the
+    interpreter's shutdown avoids waiting for (or aborting on) that read.
+    """
     code = main()
-    # The stdin reader thread may still sit in a blocking read; leave without the
-    # interpreter's shutdown, which would wait for (or abort on) that read.
     sys.stderr.flush()
     os._exit(code)
+
+
+if __name__ == "__main__":
+    run()

@@ -17,6 +17,7 @@ unvisited move). ``order`` ranks moves by visits, then winrate, then prior.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,8 +94,6 @@ def parse_analyze(tokens: list[str], colour_required: bool = False) -> AnalyzeRe
                     values[name] = flag
         except ValueError as exc:
             raise GtpSyntaxError(f"bad value {value!r} for {key}: {exc}") from None
-    if "interval" in values:
-        values["interval"] = values.pop("interval")
     return AnalyzeRequest(colour=colour, **values)  # type: ignore[arg-type]
 
 
@@ -124,12 +123,14 @@ def lower_bound(winrate: float, visits: int) -> float:
 
 def move_infos(
     stats: RootStats,
-    principal_variation,  # Callable[[int], list[int]]
+    principal_variation: Callable[[int], list[int]],
     request: AnalyzeRequest,
-    pv_visits=None,  # Callable[[list[int]], list[int]] | None
+    pv_visits: Callable[[list[int]], list[int]] | None = None,
 ) -> list[MoveInfo]:
     """The moves to report, ranked, from a search node's statistics (see ``RootStats``).
 
+    ``principal_variation(move)`` gives the line starting with ``move``;
+    ``pv_visits(line)`` the visits of each move along it (asked only for ``pvVisits``).
     Visited moves always; unvisited legal moves by prior until ``min_moves`` are listed;
     at most ``max_moves`` when that is positive.
     """
