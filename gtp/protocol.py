@@ -299,7 +299,8 @@ class Dispatcher:
 
     # ------------------------------------------------------------ the serving loop
     def serve(self, infile: TextIO, outfile: TextIO) -> None:
-        """Read commands from ``infile`` and answer on ``outfile`` until ``quit`` or EOF.
+        """Read commands from ``infile`` and answer on ``outfile`` until ``quit``, the end
+        of the input, or the output closing.
 
         A reader thread queues input lines so an interruptible stream can stop as soon as
         the next command arrives.
@@ -324,11 +325,15 @@ class Dispatcher:
             if command is None:
                 continue
             ok, result = self.execute(command)
-            if isinstance(result, Stream):
-                self._write_stream(command.id, result, outfile, lines)
-            else:
-                text = "" if result is None else str(result)
-                _write(outfile, format_response(command.id, ok, text))
+            try:
+                if isinstance(result, Stream):
+                    self._write_stream(command.id, result, outfile, lines)
+                else:
+                    text = "" if result is None else str(result)
+                    _write(outfile, format_response(command.id, ok, text))
+            except (OSError, ValueError) as exc:  # the controller closed our output
+                self._log(f"output closed: {exc}")
+                return
 
     def _write_stream(
         self, ident: int | None, stream: Stream, outfile: TextIO, pending: queue.Queue

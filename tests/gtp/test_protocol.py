@@ -170,3 +170,11 @@ def test_streams():
     assert second == "=\nline 0\nline 2\nline 4"
     assert third == "= tester"
     assert closed.count("closed") == 4
+
+
+def test_serve_stops_quietly_when_the_output_closes():
+    d, _ = _dispatcher()
+    out = io.StringIO()
+    out.close()
+    d.serve(io.StringIO("name\nname\n"), out)  # returns instead of raising
+    assert "output closed" in d.log.getvalue()
