@@ -62,12 +62,15 @@ def start_inference_server(placement: ActorPlacement, name: str | None,
 
 def start_worker(placement: ActorPlacement, name: str | None,
                  server: ray.actor.ActorHandle | str, board_size: int, history_length: int,
-                 **kwargs: Any) -> ray.actor.ActorHandle:
+                 pipelines: int = 1, **kwargs: Any) -> ray.actor.ActorHandle:
     """A ``SelfPlayWorker`` actor evaluating through ``server`` (a handle, or the name of
-    a named server: see ``RemoteEvaluator``)."""
+    a named server: see ``RemoteEvaluator``), its games split into ``pipelines`` groups
+    that overlap their searches with each other's network requests."""
     cls = ray.remote(SelfPlayWorker).options(
         **actor_options(placement, name, max_restarts=-1, max_task_retries=0))
-    return cls.remote(RemoteEvaluator(server, board_size, history_length), **kwargs)
+    evaluators = [RemoteEvaluator(server, board_size, history_length)
+                  for _ in range(pipelines)]
+    return cls.remote(evaluators, **kwargs)
 
 
 def start_learner(placement: ActorPlacement, name: str | None,

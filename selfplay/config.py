@@ -36,9 +36,12 @@ class PipelineConfig:
             machine when the cluster has no GPU (``selfplay.placement`` decides).
         gpus_per_inference: GPUs per inference server; ``None``: 1 when the cluster has
             GPUs, 0 (CPU inference) when it has none.
-        inference_wait_ms: how long a server waits for more requests to join a batch once
-            the first one arrived, in milliseconds (it never waits when every worker
-            already sent one).
+        inference_wait_ms: how long an idle server waits for more requests to join a batch
+            once the first one arrived, in milliseconds (never when every worker already
+            sent one). 0: requests that arrive while the network runs form the next batch.
+        worker_pipelines: thread groups per worker, each searching its share of the games
+            while another waits for the network; ``None``: 2 when a server serves one
+            worker only (nothing else would keep its network busy), else 1.
         window: replay window, in positions: the buffer holds the newest games that
             together have at least this many positions.
         train_start: positions the buffer needs before the learner takes its first step.
@@ -71,7 +74,8 @@ class PipelineConfig:
     games_per_worker: int = 16
     inference_servers: int | None = None
     gpus_per_inference: float | None = None
-    inference_wait_ms: float = 2.0
+    inference_wait_ms: float = 0.0
+    worker_pipelines: int | None = None
     window: int = 50_000
     train_start: int = 2_000
     samples_per_position: float = 4.0
@@ -100,7 +104,8 @@ class PipelineConfig:
             _check_int(name, getattr(self, name), 1)
         for name in ("train_start", "max_lag", "gate_temperature_moves", "sgf_every", "seed"):
             _check_int(name, getattr(self, name), 0)
-        for name in ("inference_servers", "gate_simulations", "generations"):
+        for name in ("inference_servers", "gate_simulations", "generations",
+                     "worker_pipelines"):
             if getattr(self, name) is not None:
                 _check_int(name, getattr(self, name), 1)
         if self.gpus_per_inference is not None:
@@ -122,6 +127,13 @@ class PipelineConfig:
         """The gate's sequential test, or ``None`` when ``gate_sprt`` is off."""
         test = Sprt(self.sprt_p0, self.sprt_p1, self.sprt_alpha, self.sprt_beta)
         return test if self.gate_sprt else None
+
+
+def worker_pipelines(pipeline: PipelineConfig, server_clients: int) -> int:
+    """Thread groups per worker for a worker whose server has ``server_clients`` workers
+    (see ``PipelineConfig.worker_pipelines``), never more than its games."""
+    wanted = pipeline.worker_pipelines or (2 if server_clients <= 1 else 1)
+    return max(1, min(wanted, pipeline.games_per_worker))
 
 
 def _check_int(name: str, value: Any, low: int) -> None:

@@ -37,6 +37,7 @@ import ray
 from go.game_record import Game
 from go.sgf import to_string
 from selfplay import actors
+from selfplay import config as run_config
 from selfplay.config import RunConfig
 from selfplay.game_record import GameRecord
 from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
@@ -188,8 +189,10 @@ class Pipeline:
             actors.start_worker(
                 placement, f"{self._name}:worker-{i}",
                 f"{self._name}:inference-{plan.worker_server[i]}",
-                c.network.board_size, c.network.history_length, rules=c.rules,
-                search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
+                c.network.board_size, c.network.history_length,
+                pipelines=run_config.worker_pipelines(p, clients[plan.worker_server[i]]),
+                rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed,
+                worker=i)
             for i, placement in enumerate(plan.workers)]
         self.gatekeeper = actors.start_gatekeeper(
             plan.gatekeeper, f"{self._name}:gatekeeper", network_config=c.network,

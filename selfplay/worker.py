@@ -4,16 +4,19 @@ A worker is a plain class; ``selfplay.actors`` runs it as a Ray actor whose eval
 ``RemoteEvaluator`` (leaves go to an inference server). Each ``play()`` call steps the
 games until at least one ends and returns the finished games with counters, so a finished
 game leaves the worker as soon as possible: if the worker dies, only games in progress are
-lost. Every game carries the worker's ``session`` (a random number drawn per process) and
-its ``serial`` within that session, so the driver can check that none was lost or
-delivered twice.
+lost. With several evaluators the games are split into groups searched by parallel
+threads, so one group's search overlaps another's wait for the network. Every game
+carries the worker's ``session`` (a random number drawn per process) and its ``serial``
+within that session, so the driver can check that none was lost or delivered twice.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,42 +48,77 @@ class SelfPlayWorker:
     """Plays self-play games with ``evaluator`` (see the module docstring).
 
     Args:
-        evaluator: the network as an ``mcts.Evaluator`` (a ``RemoteEvaluator`` in a run).
+        evaluator: the network as an ``mcts.Evaluator`` (a ``RemoteEvaluator`` in a run),
+            or a list of k evaluators: the games are then split into k groups, each
+            searched by its own thread with its own evaluator, so that while one group
+            waits for the network the others search (pipelining inside one worker).
         rules, search: the games' rules and the self-play search.
-        games: G, games played at once.
+        games: G, games played at once (over all groups).
         seed: run seed; the worker's generator mixes in ``worker`` and the process id, so
             a restarted worker does not replay the games of its previous life.
         worker: this worker's index in the run.
     """
 
-    def __init__(self, evaluator: Evaluator, rules: RulesConfig, search: SearchConfig,
-                 games: int, seed: int = 0, worker: int = 0) -> None:
+    def __init__(self, evaluator: Evaluator | list[Evaluator], rules: RulesConfig,
+                 search: SearchConfig, games: int, seed: int = 0, worker: int = 0) -> None:
+        evaluators = list(evaluator) if isinstance(evaluator, list | tuple) else [evaluator]
+        if not 1 <= len(evaluators) <= games:
+            raise ValueError(f"need between 1 and games={games} evaluators, got "
+                             f"{len(evaluators)}")
         self.worker = worker
         entropy = np.random.SeedSequence([seed, worker, os.getpid(), time.time_ns()])
-        self.session = int(entropy.generate_state(1, np.uint64)[0] >> np.uint64(1))
-        self._evaluator = evaluator
-        self._games = SelfPlayGames(evaluator, rules, search, games,
-                                    seed=int(entropy.generate_state(1, np.uint64)[0] >> 1),
-                                    worker=worker)
+        state = entropy.generate_state(1 + len(evaluators), np.uint64) >> np.uint64(1)
+        self.session = int(state[0])
+        sizes = [len(part) for part in np.array_split(np.arange(games), len(evaluators))]
+        self._evaluators = evaluators
+        self._groups = [SelfPlayGames(e, rules, search, size, seed=int(s), worker=worker)
+                        for e, size, s in zip(evaluators, sizes, state[1:], strict=True)]
+        self._pool = (ThreadPoolExecutor(len(self._groups), thread_name_prefix="games")
+                      if len(self._groups) > 1 else None)
         self._serial = 0
 
-    def play(self, min_games: int = 1) -> WorkerReport:
-        """Play until at least ``min_games`` games ended; return them (see ``WorkerReport``)."""
+    def play(self, min_games: int = 1, max_steps: int | None = None) -> WorkerReport:
+        """Play until at least ``min_games`` games ended, or ``max_steps`` moves per game
+        were played; return the finished games (see ``WorkerReport``)."""
         start = time.perf_counter()
-        moves0 = self._games.moves_played
-        evals0 = self._games.search.evaluations
-        version = getattr(self._evaluator, "version", None)
-        if version is not None:
-            self._games.best_version = int(version)
-        games = self._games.play(min_games=min_games)
+        moves0 = sum(g.moves_played for g in self._groups)
+        evals0 = sum(g.search.evaluations for g in self._groups)
+        for group, evaluator in zip(self._groups, self._evaluators, strict=True):
+            version = getattr(evaluator, "version", None)
+            if version is not None:
+                group.best_version = int(version)
+        if self._pool is None:
+            games = self._groups[0].play(min_games=min_games, max_steps=max_steps)
+        else:
+            games = self._play_groups(min_games, max_steps)
         for record in games:
             record.session = self.session
             record.serial = self._serial
             self._serial += 1
         return WorkerReport(
-            games=games, moves=self._games.moves_played - moves0,
-            evaluations=self._games.search.evaluations - evals0,
+            games=games, moves=sum(g.moves_played for g in self._groups) - moves0,
+            evaluations=sum(g.search.evaluations for g in self._groups) - evals0,
             seconds=time.perf_counter() - start, worker=self.worker, session=self.session)
+
+    def _play_groups(self, min_games: int, max_steps: int | None) -> list[GameRecord]:
+        done = threading.Event()
+        lock = threading.Lock()
+        finished: list[GameRecord] = []
+
+        def drive(group: SelfPlayGames) -> None:
+            steps = 0
+            while not done.is_set() and (max_steps is None or steps < max_steps):
+                games = group.step()
+                steps += 1
+                with lock:
+                    finished.extend(games)
+                    if len(finished) >= min_games:
+                        done.set()
+
+        futures = [self._pool.submit(drive, group) for group in self._groups]
+        for future in futures:
+            future.result()
+        return finished
 
     def pid(self) -> int:
         """The process id (tests kill workers with it)."""

@@ -82,3 +82,24 @@ def test_gate_report_carries_decision_and_elo():
     assert lost["wins"] == 1 and lost["losses"] == 2 and lost["draws"] == 1
     assert lost["score"] == 1.5 and not lost["promoted"] and lost["elo"] < 0
     assert lost["elo_low"] < lost["elo"] < lost["elo_high"]
+
+
+def test_a_worker_splits_its_games_over_pipelined_groups():
+    from selfplay.worker import SelfPlayWorker
+
+    evaluators = [UniformEvaluator(5, 2), UniformEvaluator(5, 2)]
+    worker = SelfPlayWorker(evaluators, RULES, SearchConfig(num_simulations=8), games=5,
+                            seed=0, worker=4)
+    assert [g.num_games for g in worker._groups] == [3, 2]
+    report = worker.play(min_games=3)
+    assert len(report.games) >= 3 and report.worker == 4
+    assert [r.serial for r in report.games] == list(range(len(report.games)))
+    assert {r.session for r in report.games} == {worker.session}
+    # at most 8 simulations plus a fresh root per move (terminal leaves need no network)
+    assert 0 < report.evaluations <= 9 * report.moves
+    bounded = worker.play(min_games=10**6, max_steps=2)
+    assert bounded.moves <= 2 * 5
+    assert [r.serial for r in bounded.games] == list(
+        range(len(report.games), len(report.games) + len(bounded.games)))
+    with pytest.raises(ValueError, match="between 1 and games=1 evaluators, got 2"):
+        SelfPlayWorker(evaluators, RULES, SearchConfig(num_simulations=8), games=1)
