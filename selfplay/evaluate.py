@@ -1,0 +1,383 @@
+"""``python -m selfplay.evaluate``: the evaluation ladder of a run, with Elo ratings and plots.
+
+Examples::
+
+    python -m selfplay.evaluate --run-dir runs/laptop5
+    python -m selfplay.evaluate --run-dir runs/laptop5 --games 100 --playouts 64 \\
+        --opponents random,policy,gnugo:0,gnugo:1
+
+The run's promoted checkpoints (``selfplay.ladder_entrants``) play each other (consecutive
+generations) and fixed anchors: the uniform-random player (Elo 0 by definition), each
+checkpoint's network alone (one evaluation per move, no search), and GNU Go at the chosen
+levels. Network-against-network and network-against-random games are played in this
+process, many at once, each side's positions (or search leaves) evaluated in one batch;
+games against GNU Go go through the GTP referee (``gtp.match``) with the checkpoint served
+by ``python -m gtp --checkpoint ...``. The rules (board, komi, move limit) are the run's.
+
+Results are stored per pairing in ``<run>/ladder/results/`` and reused: a rerun plays only
+the missing games (``--games`` more games per pairing adds that many). Ratings are fitted
+by maximum likelihood over all the ladder's games (``selfplay.rating_fit``, random fixed
+at 0) and written with their 95% intervals to ``<run>/ladder/ratings.csv``; the figure
+goes to ``<run>/ladder/elo.png`` and, with the same numbers, to TensorBoard
+(``<run>/ladder/logs``); ``<run>/ladder/report.md`` holds the tables as Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import shlex
+import shutil
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from selfplay.ladder_entrants import (
+    RANDOM,
+    Checkpoint,
+    Opponents,
+    PlayerSpec,
+    plan_pairings,
+    promoted_checkpoints,
+)
+from selfplay.ladder_match import play_games, play_gtp_games
+from selfplay.ladder_plot import RatedPlayer, render_png, write_tensorboard
+from selfplay.ladder_store import LadderStore, LadderStoreError, PairingRecord
+from selfplay.rating_fit import PairResult, fit_ratings
+from selfplay.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
+
+DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
+GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results
+CSV_FIELDS = ("player", "kind", "checkpoint", "generation", "version", "training_steps",
+              "training_minutes", "playouts", "level", "elo", "elo_low", "elo_high",
+              "stderr", "games")
+
+
+def default_gnugo() -> str:
+    """``gnugo`` on the PATH, else Debian's ``/usr/games/gnugo``."""
+    return shutil.which("gnugo") or "/usr/games/gnugo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m selfplay.evaluate", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = parser.add_argument
+    a("--run-dir", type=Path, required=True, help="the run directory to evaluate")
+    a("--games", type=int, default=40, help="games per pairing, colours alternating "
+      "(default 40); stored games count")
+    a("--playouts", type=int, default=64, help="simulations per move of the network with "
+      "search (default 64)")
+    a("--opponents", default=DEFAULT_OPPONENTS, help="comma-separated: random, policy "
+      "(each checkpoint's network alone), gnugo:<level> (default %(default)s)")
+    a("--parallel", type=int, default=64, help="in-process games played at once")
+    a("--resign-threshold", type=float, default=None, help="let the network with search "
+      "resign below this value (-1..1); default: never resign on the ladder")
+    a("--gnugo", default=None, help="GNU Go binary (default: gnugo on the PATH or "
+      "/usr/games/gnugo)")
+    a("--move-timeout", type=float, default=120.0, help="seconds a GTP program may take for "
+      "one move before it loses the game")
+    a("--threads", type=int, default=None, help="CPU threads for TensorFlow")
+    a("--seed", type=int, default=0, help="seeds the players (each pairing derives its own)")
+    a("--quiet", action="store_true", help="print only the final table")
+    return parser
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Opponents:
+    """Validate the flags (``parser.error`` naming the bad one); returns the opponents."""
+    for name in ("games", "playouts", "parallel"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.threads is not None and args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    if args.resign_threshold is not None and not -1 <= args.resign_threshold <= 1:
+        parser.error(f"--resign-threshold must be in [-1, 1], got {args.resign_threshold}")
+    if not args.move_timeout > 0:
+        parser.error(f"--move-timeout must be positive, got {args.move_timeout}")
+    try:
+        opponents = Opponents.parse(args.opponents)
+    except ValueError as exc:
+        parser.error(f"--opponents: {exc}")
+    if opponents.gnugo_levels:
+        args.gnugo = args.gnugo or default_gnugo()
+        if shutil.which(args.gnugo) is None:
+            parser.error(f"GNU Go not found at {args.gnugo!r} (install gnugo, pass --gnugo "
+                         f"PATH, or leave gnugo:<level> out of --opponents)")
+    return opponents
+
+
+class Ladder:
+    """One evaluation of a run directory (see the module docstring).
+
+    Args:
+        run_dir: the run. games, playouts, opponents, parallel, resign_threshold, gnugo,
+        move_timeout, threads, seed: as the command-line flags.
+        log: receives one line per finished match and progress messages.
+    """
+
+    def __init__(self, run_dir: Path, games: int = 40, playouts: int = 64,
+                 opponents: Opponents | None = None, parallel: int = 64,
+                 resign_threshold: float | None = None, gnugo: str | None = None,
+                 move_timeout: float = 120.0, threads: int | None = None, seed: int = 0,
+                 log: Callable[[str], None] = print) -> None:
+        from selfplay.run import read_stored_config
+
+        self.run_dir = RunDir(run_dir)
+        if not self.run_dir.exists():
+            raise RunDirError(f"{self.run_dir.root}: not a run directory (no config.toml)")
+        self.config = read_stored_config(self.run_dir)
+        self.rules = self.config.rules
+        self.games = games
+        self.playouts = playouts
+        self.opponents = opponents or Opponents.parse(DEFAULT_OPPONENTS)
+        self.parallel = parallel
+        self.resign_threshold = resign_threshold
+        self.gnugo = gnugo or default_gnugo()
+        self.move_timeout = move_timeout
+        self.threads = threads
+        self.seed = seed
+        self.log = log
+        self.root = self.run_dir.root / "ladder"
+        self.store = LadderStore(self.root / "results")
+        self.checkpoints = promoted_checkpoints(self.run_dir)
+        self.pairings = plan_pairings(self.checkpoints, self.opponents, playouts,
+                                      resign_threshold)
+        self._evaluators: dict[str, Any] = {}
+        self.games_played = 0
+
+    # ------------------------------------------------------------------ playing
+    def play(self) -> list[PairingRecord]:
+        """Play every pairing's missing games; returns the records of all pairings."""
+        records = []
+        for a, b in self.pairings:
+            record = self.store.load(a.name, b.name, a.to_json(), b.to_json())
+            missing = self.games - record.played
+            if missing > 0:
+                started = time.perf_counter()
+                if a.in_process and b.in_process:
+                    self._play_in_process(record, a, b, missing)
+                else:
+                    self._play_gtp(record, a, b, missing)
+                self.log(f"{a.name} vs {b.name}: {record.a_points:g}/{record.played} "
+                         f"({missing} new games, {time.perf_counter() - started:.0f} s)")
+            records.append(record)
+        return records
+
+    def _pair_seed(self, record: PairingRecord) -> int:
+        text = f"{self.seed}:{record.a}:{record.b}:{record.played}"
+        return zlib.crc32(text.encode())
+
+    def _evaluator(self, checkpoint: Checkpoint, seed: int):
+        from network import NetworkEvaluator, load_checkpoint, network_config_of
+
+        if checkpoint.name not in self._evaluators:
+            model, _ = load_checkpoint(checkpoint.path,
+                                       expect_board_size=self.rules.size)
+            self._evaluators[checkpoint.name] = NetworkEvaluator(
+                model, network_config_of(model), seed=seed, random_symmetry=True)
+        return self._evaluators[checkpoint.name]
+
+    def _player(self, spec: PlayerSpec, seed: int):
+        from selfplay.ladder_players import PolicyPlayer, RandomPlayer, SearchPlayer
+
+        if spec.kind == "random":
+            return RandomPlayer(seed, name=spec.name)
+        assert spec.checkpoint is not None
+        evaluator = self._evaluator(spec.checkpoint, seed)
+        if spec.kind == "policy":
+            return PolicyPlayer(evaluator, spec.name)
+        return SearchPlayer(evaluator, spec.name, spec.playouts or 1,
+                            resign_threshold=spec.resign_threshold, seed=seed)
+
+    def _play_in_process(self, record: PairingRecord, a: PlayerSpec, b: PlayerSpec,
+                         games: int) -> None:
+        seed = self._pair_seed(record)
+        player_a, player_b = self._player(a, seed), self._player(b, seed + 1)
+        save_every = max(1, min(self.parallel, games) // 2)
+        pending = 0
+
+        def on_game(outcome) -> None:
+            nonlocal pending
+            record.games.append(outcome)
+            self.games_played += 1
+            pending += 1
+            if pending >= save_every:
+                self.store.save(record)
+                pending = 0
+
+        play_games(player_a, player_b, self.rules, games, parallel=self.parallel,
+                   first_colour=record.next_colour(), on_game=on_game)
+        self.store.save(record)
+
+    def gtp_command(self, spec: PlayerSpec, seed: int) -> str:
+        """The command line that serves ``spec`` over GTP."""
+        if spec.kind == "gnugo":
+            return shlex.join([self.gnugo, "--mode", "gtp", "--level", str(spec.level),
+                               "--chinese-rules", "--positional-superko"])
+        if spec.kind not in ("policy", "search") or spec.checkpoint is None:
+            raise ValueError(f"{spec.name} cannot be served over GTP")
+        playouts = 1 if spec.kind == "policy" else spec.playouts
+        threshold = -1.0 if spec.resign_threshold is None else spec.resign_threshold
+        argv = [sys.executable, "-m", "gtp", "--checkpoint", str(spec.checkpoint.path),
+                "--playouts", str(playouts), "--batch", "8", "--resign-threshold",
+                f"{threshold:g}", "--seed", str(seed), "--komi", f"{self.rules.komi:g}"]
+        if self.threads is not None:
+            argv += ["--threads", str(self.threads)]
+        return shlex.join(argv)
+
+    def _play_gtp(self, record: PairingRecord, a: PlayerSpec, b: PlayerSpec,
+                  games: int) -> None:
+        while games > 0:
+            chunk = min(GTP_CHUNK, games)
+            seed = self._pair_seed(record) % (2**31)
+            outcomes = play_gtp_games(
+                self.gtp_command(a, seed), self.gtp_command(b, seed + 1), self.rules, chunk,
+                first_colour=record.next_colour(), move_timeout=self.move_timeout)
+            record.games.extend(outcomes)
+            self.games_played += len(outcomes)
+            self.store.save(record)
+            games -= chunk
+
+    # ------------------------------------------------------------------ rating
+    def rate(self, records: Sequence[PairingRecord]) -> list[RatedPlayer]:
+        """Maximum-likelihood Elo of every player of ``records`` (random fixed at 0)."""
+        results = [PairResult(r.a, r.b, r.played, r.a_points) for r in records if r.played]
+        if not results:
+            raise ValueError("no games to rate")
+        specs = {spec.name: spec for pair in self.pairings for spec in pair}
+        anchor = RANDOM if RANDOM in specs else self.pairings[0][0].name
+        ratings = fit_ratings(results, anchor=anchor)
+        rows = []
+        for name, rating in ratings.items():
+            spec = specs[name]
+            c = spec.checkpoint
+            low, high = rating.interval
+            rows.append(RatedPlayer(
+                player=name, kind=spec.kind, checkpoint=c.name if c else None,
+                generation=c.generation if c else None, version=c.version if c else None,
+                training_steps=c.training_steps if c else None,
+                training_minutes=c.training_seconds / 60 if c else None,
+                playouts=spec.playouts, level=spec.level, elo=rating.elo, elo_low=low,
+                elo_high=high, stderr=rating.stderr, games=rating.games))
+        order = {"random": 0, "search": 1, "policy": 2, "gnugo": 3}
+        rows.sort(key=lambda r: (order[r.kind], r.generation or 0, r.level or 0))
+        return rows
+
+    # ------------------------------------------------------------------ writing
+    def write(self, rows: Sequence[RatedPlayer], records: Sequence[PairingRecord]
+              ) -> dict[str, Path]:
+        """``ratings.csv``, ``elo.png``, ``report.md`` and TensorBoard logs in ``ladder/``."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        out = {"csv": self.root / "ratings.csv", "png": self.root / "elo.png",
+               "report": self.root / "report.md", "logs": self.root / "logs"}
+        write_text_atomic(out["csv"], ratings_csv(rows))
+        n = self.rules.size
+        title = (f"{self.config.name}: {n}x{n}, komi {self.rules.komi:g}, network "
+                 f"{self.config.network.name}")
+        png = render_png(rows, title)
+        write_bytes_atomic(out["png"], png)
+        write_text_atomic(out["report"], report_markdown(rows, records, self))
+        write_tensorboard(out["logs"], rows, png)
+        return out
+
+    def run(self) -> tuple[list[RatedPlayer], dict[str, Path]]:
+        """Play, rate, write; returns the rows and the files written."""
+        records = self.play()
+        rows = self.rate(records)
+        return rows, self.write(rows, records)
+
+
+def ratings_csv(rows: Sequence[RatedPlayer]) -> str:
+    """The ``ratings.csv`` text (``CSV_FIELDS``; empty cells where a field does not apply)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for r in rows:
+        values = []
+        for name in CSV_FIELDS:
+            value = getattr(r, name)
+            if value is None:
+                values.append("")
+            elif isinstance(value, float):
+                values.append(f"{value:.1f}" if name != "training_minutes" else f"{value:.2f}")
+            else:
+                values.append(str(value))
+        writer.writerow(values)
+    return buffer.getvalue()
+
+
+def _rate_text(points: float, games: int) -> str:
+    from selfplay.elo import match_elo
+
+    if not games:
+        return "-"
+    elo = match_elo(points, games)
+    return f"{100 * points / games:.1f}% of {games} (Elo {elo.elo:+.0f})"
+
+
+def report_markdown(rows: Sequence[RatedPlayer], records: Sequence[PairingRecord],
+                    ladder: Ladder) -> str:
+    """Two Markdown tables: Elo per generation; the newest network's results."""
+    lines = ["| generation | steps | minutes | Elo with search | Elo alone |",
+             "|---:|---:|---:|---:|---:|"]
+    by_player = {r.player: r for r in rows}
+
+    def cell(name: str) -> str:
+        r = by_player.get(name)
+        if r is None:
+            return "-"
+        return f"{r.elo:+.0f} [{r.elo_low:+.0f}, {r.elo_high:+.0f}]"
+
+    for c in ladder.checkpoints:
+        lines.append(f"| {c.generation} | {c.training_steps} | {c.training_seconds / 60:.1f} "
+                     f"| {cell(f'{c.stem}.p{ladder.playouts}')} | {cell(f'{c.stem}.policy')} |")
+    newest = ladder.checkpoints[-1]
+    lines += ["", f"Newest network ({newest.name}, generation {newest.generation}): share of "
+              f"points (wins + half draws) against each opponent.", "",
+              f"| opponent | with search ({ladder.playouts} playouts) | alone (no search) |",
+              "|---|---:|---:|"]
+    pairs = {(r.a, r.b): r for r in records}
+    for opponent in [RANDOM] + [f"gnugo.l{level}" for level in ladder.opponents.gnugo_levels]:
+        cells = []
+        for suffix in (f"p{ladder.playouts}", "policy"):
+            r = pairs.get((f"{newest.stem}.{suffix}", opponent))
+            cells.append(_rate_text(r.a_points, r.played) if r else "-")
+        lines.append(f"| {opponent} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ladder; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    opponents = check_args(parser, args)
+    from network import backend
+
+    backend.configure(gpu_memory_growth=True, threads=args.threads)
+    log = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    try:
+        ladder = Ladder(args.run_dir, games=args.games, playouts=args.playouts,
+                        opponents=opponents, parallel=args.parallel,
+                        resign_threshold=args.resign_threshold, gnugo=args.gnugo,
+                        move_timeout=args.move_timeout, threads=args.threads,
+                        seed=args.seed, log=log)
+        started = time.perf_counter()
+        rows, files = ladder.run()
+    except (RunDirError, LadderStoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{'player':<28}{'Elo':>8}{'95% interval':>20}{'games':>8}")
+    for r in rows:
+        interval = f"[{r.elo_low:+.0f}, {r.elo_high:+.0f}]"
+        print(f"{r.player:<28}{r.elo:>+8.0f}{interval:>20}{r.games:>8.0f}")
+    print(f"{ladder.games_played} new games in {time.perf_counter() - started:.0f} s; wrote "
+          + ", ".join(str(p) for p in files.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

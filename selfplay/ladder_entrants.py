@@ -1,0 +1,223 @@
+"""Who plays on the ladder: a run's promoted checkpoints, the fixed anchors, the pairings.
+
+``promoted_checkpoints(run_dir)`` lists every checkpoint of the run whose metadata says it
+was promoted (the initial network counts, at generation 0), oldest first, with its
+generation (the gate match that promoted it), training steps, and training time (seconds
+of the run's sessions before it was saved, from ``state.json``'s ``sessions`` and the
+checkpoint's ``saved_at``).
+
+``PlayerSpec`` describes a player completely (what ``selfplay.ladder_store`` compares
+before reusing games): ``random``; ``<ckpt>.policy`` (the network alone); ``<ckpt>.p<P>``
+(the network with ``P`` playouts of search); ``gnugo.l<L>`` (GNU Go at level ``L``).
+``plan_pairings`` chooses the matches: consecutive generations with search (and alone
+when the policy player is asked for), every generation against the random player, and
+the newest generation against each GNU Go level.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from selfplay.run_dir import RunDir, RunDirError
+
+RANDOM = "random"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A promoted checkpoint of the run.
+
+    name: file name in ``checkpoints/``; generation: the gate match that promoted it (0:
+    the initial network); version: its rank among the promoted (0, 1, 2, ...);
+    training_steps: learner steps; training_seconds: run time (all sessions) when it was
+    saved; sha256: the ``.keras`` file's hash from its metadata.
+    """
+
+    name: str
+    path: Path
+    generation: int
+    version: int
+    training_steps: int
+    training_seconds: float
+    sha256: str
+
+    @property
+    def stem(self) -> str:
+        return self.name.removesuffix(".keras")
+
+
+def run_seconds(timestamp: float, sessions: list[dict[str, Any]]) -> float:
+    """Seconds of the run's sessions (``state.json``) that had passed at ``timestamp``
+    (a Unix time): earlier sessions count in full, the one holding it up to it."""
+    total = 0.0
+    for session in sorted(sessions, key=lambda s: float(s.get("started", 0.0))):
+        start = float(session.get("started", 0.0))
+        stop = session.get("stopped")
+        if timestamp < start:
+            break
+        if stop is None or timestamp <= float(stop):
+            return total + timestamp - start
+        total += float(stop) - start
+    return total
+
+
+def promoted_checkpoints(run_dir: RunDir) -> list[Checkpoint]:
+    """The run's promoted checkpoints, oldest first (see the module docstring).
+
+    Raises ``RunDirError`` naming the file when the state or a checkpoint's metadata is
+    unusable, or when the run has no promoted checkpoint yet.
+    """
+    state = run_dir.read_state()
+    found = []
+    for path in sorted(run_dir.checkpoints.glob("*.keras")):
+        meta = run_dir.read_checkpoint_metadata(path.name)
+        if meta.get("promoted") is not True or meta.get("learner_state"):
+            continue
+        where = str(RunDir.metadata_path(path))
+        generation = meta.get("generation")
+        steps = meta.get("training_steps")
+        if not isinstance(generation, int) or not isinstance(steps, int):
+            raise RunDirError(f"{where}: a promoted checkpoint needs integer generation and "
+                              f"training_steps, got {generation!r} and {steps!r}")
+        saved_at = meta.get("saved_at")
+        try:
+            saved = datetime.datetime.fromisoformat(str(saved_at)).timestamp()
+        except ValueError:
+            raise RunDirError(f"{where}: saved_at is not an ISO 8601 time: {saved_at!r}") \
+                from None
+        found.append((generation, steps, path, saved, str(meta.get("keras_sha256", ""))))
+    if not found:
+        raise RunDirError(f"{run_dir.checkpoints}: no promoted checkpoint (has the run "
+                          f"started?)")
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [Checkpoint(path.name, path, generation, version, steps,
+                       run_seconds(saved, state["sessions"]), sha)
+            for version, (generation, steps, path, saved, sha) in enumerate(found)]
+
+
+@dataclass(frozen=True)
+class PlayerSpec:
+    """One ladder player.
+
+    kind: ``"random"``, ``"policy"``, ``"search"`` or ``"gnugo"``; checkpoint: for the
+    network players; playouts: for ``"search"``; level: for ``"gnugo"``;
+    resign_threshold: the network players' (``None``: never resign).
+    """
+
+    kind: str
+    checkpoint: Checkpoint | None = None
+    playouts: int | None = None
+    level: int | None = None
+    resign_threshold: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("random", "policy", "search", "gnugo"):
+            raise ValueError(f"unknown player kind {self.kind!r}")
+        if self.kind in ("policy", "search") and self.checkpoint is None:
+            raise ValueError(f"a {self.kind} player needs a checkpoint")
+        if self.kind == "search" and (self.playouts is None or self.playouts < 1):
+            raise ValueError(f"a search player needs playouts >= 1, got {self.playouts!r}")
+        if self.kind == "gnugo" and (self.level is None or not 0 <= self.level <= 10):
+            raise ValueError(f"GNU Go levels are 0..10, got {self.level!r}")
+
+    @property
+    def name(self) -> str:
+        if self.kind == "random":
+            return RANDOM
+        if self.kind == "gnugo":
+            return f"gnugo.l{self.level}"
+        assert self.checkpoint is not None
+        suffix = "policy" if self.kind == "policy" else f"p{self.playouts}"
+        return f"{self.checkpoint.stem}.{suffix}"
+
+    @property
+    def in_process(self) -> bool:
+        """Whether this player can play in-process (everything but GNU Go)."""
+        return self.kind != "gnugo"
+
+    def to_json(self) -> dict[str, Any]:
+        """What identifies the player in a results file."""
+        out: dict[str, Any] = {"kind": self.kind}
+        if self.checkpoint is not None:
+            out.update(checkpoint=self.checkpoint.name, sha256=self.checkpoint.sha256,
+                       resign_threshold=self.resign_threshold)
+        if self.kind == "search":
+            out["playouts"] = self.playouts
+        if self.kind == "gnugo":
+            out["level"] = self.level
+        return out
+
+
+@dataclass(frozen=True)
+class Opponents:
+    """The ``--opponents`` list: the random player, the policy-only players, GNU Go levels."""
+
+    random: bool = True
+    policy: bool = True
+    gnugo_levels: tuple[int, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Opponents:
+        """``"random,policy,gnugo:0,gnugo:5"`` -> ``Opponents``; ``ValueError`` naming a
+        bad entry."""
+        random = policy = False
+        levels: list[int] = []
+        for raw in text.split(","):
+            item = raw.strip()
+            if item == "random":
+                random = True
+            elif item == "policy":
+                policy = True
+            elif item.startswith("gnugo:"):
+                try:
+                    level = int(item.split(":", 1)[1])
+                except ValueError:
+                    raise ValueError(f"bad GNU Go level in {item!r}: expected gnugo:<0..10>") \
+                        from None
+                if not 0 <= level <= 10:
+                    raise ValueError(f"GNU Go levels are 0..10, got {item!r}")
+                if level not in levels:
+                    levels.append(level)
+            elif item:
+                raise ValueError(f"unknown opponent {item!r}; use random, policy or "
+                                 f"gnugo:<level>")
+        return cls(random, policy, tuple(levels))
+
+
+def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts: int,
+                  resign_threshold: float | None = None
+                  ) -> list[tuple[PlayerSpec, PlayerSpec]]:
+    """The matches of the ladder, cheapest first: ``(a, b)`` spec pairs.
+
+    With search (``<ckpt>.p<playouts>``): consecutive generations, and each generation
+    against the random player. Alone (``<ckpt>.policy``, when ``opponents.policy``): the
+    same. Each GNU Go level plays the newest generation with search (and alone).
+    """
+    if not checkpoints:
+        raise ValueError("the ladder needs at least one checkpoint")
+
+    def search(c: Checkpoint) -> PlayerSpec:
+        return PlayerSpec("search", c, playouts=playouts, resign_threshold=resign_threshold)
+
+    def policy(c: Checkpoint) -> PlayerSpec:
+        return PlayerSpec("policy", c, resign_threshold=None)
+
+    random = PlayerSpec("random")
+    kinds = [search] + ([policy] if opponents.policy else [])
+    pairs: list[tuple[PlayerSpec, PlayerSpec]] = []
+    for make in kinds:
+        if opponents.random:
+            pairs += [(make(c), random) for c in checkpoints]
+        pairs += [(make(new), make(old)) for old, new in
+                  zip(checkpoints, checkpoints[1:], strict=False)]
+    if not opponents.random and opponents.policy:  # link the two chains without the anchor
+        pairs.append((search(checkpoints[0]), policy(checkpoints[0])))
+    newest = checkpoints[-1]
+    for level in opponents.gnugo_levels:
+        gnugo = PlayerSpec("gnugo", level=level)
+        pairs += [(make(newest), gnugo) for make in kinds]
+    return pairs

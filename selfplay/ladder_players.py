@@ -1,0 +1,213 @@
+"""The ladder's in-process players: uniform random, the policy network alone, network + search.
+
+Every player plays many games at once. A match loop (``selfplay.ladder_match``) gives each
+player ``slots`` games; per turn it asks a player for the moves of all the games where it
+is to move in ONE call (``moves``), so the network players evaluate all those positions
+(or all their search leaves) in one batch, and tells both players every move played
+(``observe``).
+
+The network players decide exactly as the GTP engine (``python -m gtp``) does, so that a
+checkpoint rated in-process is the same player as that checkpoint served over GTP against
+GNU Go:
+
+* pass when no point is legal, or when the opponent just passed and the area score
+  (komi included) already wins for the player to move (passing ends the game);
+* otherwise never pass while behind on the area score if a point is legal (the search's
+  pass guard; the policy player applies the same rule to its legal moves);
+* ``PolicyPlayer``: the legal move with the highest prior after one network evaluation
+  (no search); equal to ``python -m gtp --playouts 1 --resign-threshold -1``;
+* ``SearchPlayer``: ``playouts`` new simulations of ``mcts.BatchedSearch`` per move with the
+  engine's search settings (``gtp.search_player.PlayerConfig``: no noise, tree reuse),
+  the most-visited move, resignation when the search's value for the player to move is
+  below ``resign_threshold`` from move ``resign_after_move`` on.
+
+``RandomPlayer`` plays a uniformly random legal move, pass included (pass is always legal,
+so it passes with probability ``1 / (legal points + 1)``).
+
+Values are from the point of view of the player to move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from go import Position
+from mcts import BatchedSearch, Evaluator
+
+RESIGN = -1  # returned by ``moves`` instead of a move to resign
+
+
+class Player(Protocol):
+    """What the match loop needs from a player."""
+
+    name: str
+
+    def reset(self, slots: int) -> None:
+        """Prepare ``slots`` game slots (called once per match)."""
+
+    def start(self, slot: int, position: Position) -> None:
+        """A new game begins in ``slot`` at ``position``."""
+
+    def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
+        """The moves (flat index, pass = N*N, or ``RESIGN``) in ``positions``, one per slot."""
+
+    def observe(self, slot: int, move: int) -> None:
+        """``move`` was played in ``slot`` (by either side)."""
+
+
+def forced_pass(position: Position) -> bool:
+    """True when the engines' rules make the player to move pass: no point is legal, or
+    the opponent just passed and the area score already wins for the player to move."""
+    legal = position.legal_moves()
+    if not legal[: position.pass_move].any():
+        return True
+    return position.last_move == position.pass_move and position.score() * position.to_play > 0
+
+
+def guarded_legal(position: Position) -> np.ndarray:
+    """``bool[N*N+1]`` legal moves, pass removed while the player to move is behind on the
+    area score and has a legal point (the search's pass guard)."""
+    legal = position.legal_moves().copy()
+    if position.score() * position.to_play < 0 and legal[: position.pass_move].any():
+        legal[position.pass_move] = False
+    return legal
+
+
+class RandomPlayer:
+    """A uniformly random legal point (the ladder's Elo anchor, rated 0); with ``passes``
+    pass is one more legal move to draw, otherwise it passes only when no point is legal."""
+
+    def __init__(self, seed: int | None = None, name: str = "random",
+                 passes: bool = False) -> None:
+        self.name = name
+        self.passes = bool(passes)
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self, slots: int) -> None:
+        pass
+
+    def start(self, slot: int, position: Position) -> None:
+        pass
+
+    def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
+        out = []
+        for position in positions:
+            legal = position.legal_moves()
+            moves = np.flatnonzero(legal if self.passes else legal[: position.pass_move])
+            out.append(int(self._rng.choice(moves)) if len(moves) else position.pass_move)
+        return out
+
+    def observe(self, slot: int, move: int) -> None:
+        pass
+
+
+class PolicyPlayer:
+    """The network alone: one evaluation per move, the highest-prior legal move.
+
+    Args:
+        evaluator: the network (``network.NetworkEvaluator``; its random symmetries, if
+            on, are the only source of variety between games).
+        name: how the ladder calls this player.
+    """
+
+    def __init__(self, evaluator: Evaluator, name: str) -> None:
+        self.name = name
+        self.evaluator = evaluator
+        self.evaluations = 0
+
+    def reset(self, slots: int) -> None:
+        pass
+
+    def start(self, slot: int, position: Position) -> None:
+        pass
+
+    def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
+        out = [RESIGN] * len(positions)
+        ask = []
+        for i, position in enumerate(positions):
+            if forced_pass(position):
+                out[i] = position.pass_move
+            else:
+                ask.append(i)
+        if ask:
+            h = int(self.evaluator.history_length)
+            boards = np.stack([positions[i].recent_boards(h) for i in ask]).astype(np.int8)
+            to_play = np.array([positions[i].to_play for i in ask], np.int8)
+            legal = np.stack([guarded_legal(positions[i]) for i in ask])
+            priors, _ = self.evaluator.evaluate(boards, to_play, legal)
+            self.evaluations += len(ask)
+            for row, i in enumerate(ask):
+                p = np.where(legal[row], priors[row], -1.0)
+                out[i] = int(np.argmax(p))
+        return out
+
+    def observe(self, slot: int, move: int) -> None:
+        pass
+
+
+class SearchPlayer:
+    """The network with ``playouts`` simulations of PUCT search per move (GTP engine rules).
+
+    Args:
+        evaluator: the network.
+        name: how the ladder calls this player.
+        playouts: new simulations per move (the tree of the previous move is reused).
+        leaves_per_tree: leaves per tree per search step (virtual loss), as ``--batch``.
+        resign_threshold: resign below this value (player to move's view); ``None``: never.
+        resign_after_move: no resignation before this move number.
+        seed: seeds the search.
+    """
+
+    def __init__(self, evaluator: Evaluator, name: str, playouts: int,
+                 leaves_per_tree: int = 8, resign_threshold: float | None = -0.9,
+                 resign_after_move: int = 10, seed: int | None = None) -> None:
+        from gtp.search_player import PlayerConfig
+
+        if playouts < 1:
+            raise ValueError(f"playouts must be at least 1, got {playouts}")
+        self.name = name
+        self.evaluator = evaluator
+        self.playouts = int(playouts)
+        self.player_config = PlayerConfig(
+            playouts=playouts, leaves_per_tree=leaves_per_tree,
+            resign_threshold=resign_threshold, resign_after_move=resign_after_move)
+        self.search_config = self.player_config.search_config()
+        self._seed = seed
+        self.search: BatchedSearch | None = None
+
+    def reset(self, slots: int) -> None:
+        self.search = BatchedSearch(self.evaluator, self.search_config, slots, seed=self._seed)
+
+    def start(self, slot: int, position: Position) -> None:
+        self._tree().set_root(slot, position)
+
+    def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
+        search = self._tree()
+        out = [RESIGN] * len(positions)
+        ask = []
+        for i, position in enumerate(positions):
+            if forced_pass(position):
+                out[i] = position.pass_move
+            else:
+                ask.append(i)
+        if ask:
+            games = [int(slots[i]) for i in ask]
+            search.run(simulations=self.playouts, games=games)
+            after = self.player_config.resign_after_move
+            for i, g in zip(ask, games, strict=True):
+                if positions[i].move_number >= after and search.should_resign(g):
+                    out[i] = RESIGN
+                else:
+                    out[i] = search.choose_move(g, temperature=0.0)
+        return out
+
+    def observe(self, slot: int, move: int) -> None:
+        self._tree().advance(slot, move)
+
+    def _tree(self) -> BatchedSearch:
+        if self.search is None:
+            raise RuntimeError(f"{self.name}: reset(slots) must be called before playing")
+        return self.search
