@@ -46,6 +46,7 @@ from selfplay.run_dir import RunDir, RunDirError, new_state, write_text_atomic
 from selfplay.status import TensorBoardLog, status_line
 
 SERVER_CHECK_SECONDS = 2.0
+WORKER_CALL_SECONDS = 5.0  # a worker call returns after this long even if no game ended
 STOP_TRAIN_TIMEOUT = 120.0
 
 
@@ -392,7 +393,8 @@ class Pipeline:
 
     # ------------------------------------------------------------------ scheduling
     def _call_worker(self, w: int) -> None:
-        self.worker_calls[self.workers[w].play.remote(1)] = w
+        call = self.workers[w].play.remote(1, None, WORKER_CALL_SECONDS)
+        self.worker_calls[call] = w
 
     def _owed(self) -> float:
         """Samples the learner owes the workers' positions (negative: it is ahead)."""
@@ -489,12 +491,14 @@ class Pipeline:
                  "moves_per_s": (self._moves - t["moves"]) / dt}
         self._tick = {"time": now, "games": s["games"], "positions": s["positions"],
                       "evaluations": self._evaluations, "moves": self._moves}
-        self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total")))
+        self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
+                                len(self.workers) * self.config.pipeline.games_per_worker))
         fp = (s["resign_false_positives"] / s["resign_would_have"]
               if s["resign_would_have"] else None)
         self.tb.scalars({
             "selfplay/games_per_s": rates["games_per_s"],
             "selfplay/positions_per_s": rates["positions_per_s"],
+            "selfplay/moves_per_s": rates["moves_per_s"],
             "selfplay/evaluations_per_s": rates["evaluations_per_s"],
             "selfplay/games": s["games"], "buffer/positions": len(self.buffer),
             "buffer/fill": self.buffer.fill,

@@ -15,6 +15,7 @@ stop. Values everywhere are from the point of view of the player to move.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -89,13 +90,18 @@ class SelfPlayGames:
                 finished.append(self._finish(g, after, resigned=0))
         return finished
 
-    def play(self, min_games: int = 1, max_steps: int | None = None) -> list[GameRecord]:
-        """Step until at least ``min_games`` games ended (or ``max_steps`` steps)."""
+    def play(self, min_games: int = 1, max_steps: int | None = None,
+             max_seconds: float | None = None) -> list[GameRecord]:
+        """Step until at least ``min_games`` games ended, or ``max_steps`` steps were
+        taken, or ``max_seconds`` passed (checked after each step)."""
         done: list[GameRecord] = []
         steps = 0
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
         while len(done) < min_games and (max_steps is None or steps < max_steps):
             done.extend(self.step())
             steps += 1
+            if deadline is not None and time.monotonic() >= deadline:
+                break
         return done
 
     def _finish(self, g: int, position: Position, resigned: int) -> GameRecord:

@@ -12,9 +12,10 @@ from typing import Any
 
 
 def status_line(state: dict[str, Any], rates: dict[str, float], buffer_fill: float,
-                loss: float | None) -> str:
-    """One line: generation, games, positions, positions/s, buffer fill, learner loss,
-    last gate result, Elo of the best."""
+                loss: float | None, games_in_progress: int = 0) -> str:
+    """One line: generation, games and positions played, positions/s (moves played per
+    second, games in progress included), buffer fill, learner loss, last gate result, Elo
+    of the best."""
     gates = state["gates"]
     if gates:
         g = gates[-1]
@@ -24,8 +25,9 @@ def status_line(state: dict[str, Any], rates: dict[str, float], buffer_fill: flo
         gate = "-"
     loss_text = "-" if loss is None else f"{loss:.3f}"
     return (f"gen {state['generation']} | best v{state['best_version']} "
-            f"Elo {state['best_elo']:+.0f} | games {state['games']} | "
-            f"positions {state['positions']} ({rates.get('positions_per_s', 0.0):.1f}/s) | "
+            f"Elo {state['best_elo']:+.0f} | games {state['games']} "
+            f"(+{games_in_progress} playing) | positions {state['positions']} "
+            f"({rates.get('moves_per_s', 0.0):.1f}/s) | "
             f"buffer {100 * buffer_fill:.0f}% | steps {state['learner_steps']} "
             f"loss {loss_text} | last gate {gate}")
 

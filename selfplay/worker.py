@@ -2,12 +2,13 @@
 
 A worker is a plain class; ``selfplay.actors`` runs it as a Ray actor whose evaluator is a
 ``RemoteEvaluator`` (leaves go to an inference server). Each ``play()`` call steps the
-games until at least one ends and returns the finished games with counters, so a finished
-game leaves the worker as soon as possible: if the worker dies, only games in progress are
-lost. With several evaluators the games are split into groups searched by parallel
-threads, so one group's search overlaps another's wait for the network. Every game
-carries the worker's ``session`` (a random number drawn per process) and its ``serial``
-within that session, so the driver can check that none was lost or delivered twice.
+games until at least one ends (or a few seconds passed, so the driver sees progress) and
+returns the finished games with counters, so a finished game leaves the worker as soon as
+possible: if the worker dies, only games in progress are lost. With several evaluators the
+games are split into groups searched by parallel threads, so one group's search overlaps
+another's wait for the network. Every game carries the worker's ``session`` (a random
+number drawn per process) and its ``serial`` within that session, so the driver can check
+that none was lost or delivered twice.
 """
 
 from __future__ import annotations
@@ -77,9 +78,11 @@ class SelfPlayWorker:
                       if len(self._groups) > 1 else None)
         self._serial = 0
 
-    def play(self, min_games: int = 1, max_steps: int | None = None) -> WorkerReport:
+    def play(self, min_games: int = 1, max_steps: int | None = None,
+             max_seconds: float | None = None) -> WorkerReport:
         """Play until at least ``min_games`` games ended, or ``max_steps`` moves per game
-        were played; return the finished games (see ``WorkerReport``)."""
+        were played, or about ``max_seconds`` passed; return the finished games (possibly
+        none) and the counters (see ``WorkerReport``)."""
         start = time.perf_counter()
         moves0 = sum(g.moves_played for g in self._groups)
         evals0 = sum(g.search.evaluations for g in self._groups)
@@ -88,9 +91,9 @@ class SelfPlayWorker:
             if version is not None:
                 group.best_version = int(version)
         if self._pool is None:
-            games = self._groups[0].play(min_games=min_games, max_steps=max_steps)
+            games = self._groups[0].play(min_games, max_steps, max_seconds)
         else:
-            games = self._play_groups(min_games, max_steps)
+            games = self._play_groups(min_games, max_steps, max_seconds)
         for record in games:
             record.session = self.session
             record.serial = self._serial
@@ -100,10 +103,12 @@ class SelfPlayWorker:
             evaluations=sum(g.search.evaluations for g in self._groups) - evals0,
             seconds=time.perf_counter() - start, worker=self.worker, session=self.session)
 
-    def _play_groups(self, min_games: int, max_steps: int | None) -> list[GameRecord]:
+    def _play_groups(self, min_games: int, max_steps: int | None,
+                     max_seconds: float | None) -> list[GameRecord]:
         done = threading.Event()
         lock = threading.Lock()
         finished: list[GameRecord] = []
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
 
         def drive(group: SelfPlayGames) -> None:
             steps = 0
@@ -112,7 +117,8 @@ class SelfPlayWorker:
                 steps += 1
                 with lock:
                     finished.extend(games)
-                    if len(finished) >= min_games:
+                    if len(finished) >= min_games or (
+                            deadline is not None and time.monotonic() >= deadline):
                         done.set()
 
         futures = [self._pool.submit(drive, group) for group in self._groups]
