@@ -9,6 +9,7 @@ import pytest
 
 from selfplay.placement import (
     HEAD_RESOURCE,
+    MIN_ACTOR_CPUS,
     PREEMPTIBLE_RESOURCE,
     NodeResources,
     PlacementError,
@@ -41,6 +42,8 @@ def assert_fits(plan: PlacementPlan) -> None:
     assert len(plan.worker_server) == len(plan.workers)
     assert all(0 <= s < len(plan.inference) for s in plan.worker_server)
     assert [w.index for w in plan.workers] == list(range(len(plan.workers)))
+    # Every actor reserves some CPU: Ray ignores the node affinity of one that reserves none.
+    assert all(a.num_cpus >= MIN_ACTOR_CPUS for a in plan.actors())
     assert [s.index for s in plan.inference] == list(range(len(plan.inference)))
 
 
@@ -64,6 +67,17 @@ def test_laptop_without_gpu_runs_32_workers_on_two_cores() -> None:
     assert plan.learner.num_gpus == 0 and plan.learner.node_id == "head0000"
     assert all(w.node_id == "head0000" for w in plan.workers)
     assert set(plan.worker_server) == {0}
+    # On two cores the learner and the inference server take half of them; the workers
+    # share the rest.
+    assert plan.learner.num_cpus == 0.5 and plan.inference[0].num_cpus == 0.5
+    assert plan.workers[0].num_cpus == pytest.approx((2 - 1 - 2 * MIN_ACTOR_CPUS) / 32,
+                                                     abs=1e-4)
+
+
+def test_a_single_core_machine_still_runs() -> None:
+    plan = plan_placement(PlacementRequest(workers=8), [head(cpus=1)])
+    assert_fits(plan)
+    assert plan.learner.num_cpus == 0.25 and len(plan.workers) == 8
 
 
 def test_cpu_cluster_runs_one_inference_server_per_node_and_workers_use_local_ones() -> None:
@@ -174,6 +188,7 @@ def test_placement_ray_options_pin_softly_to_the_node() -> None:
          "3 CPU inference servers asked for"),
         ({"workers": 9, "cpus_per_worker": 1}, [head(cpus=8)],
          "9 workers x 1 CPU do not fit"),
+        ({"workers": 1000}, [head(cpus=2)], "1000 workers x 0.01 CPU do not fit"),
         ({"workers": 2, "learner_cpus": 4}, [head(cpus=2)], "the learner needs 4 CPU"),
         ({"workers": 2, "gatekeeper_gpus": 1}, [head(cpus=8), gpu_node(1)],
          "the gatekeeper needs 1 GPU"),
