@@ -8,9 +8,12 @@ test starts (see ``ssh_sandbox``); its login has a home of its own, so the clust
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import json
 import os
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -53,15 +56,28 @@ def local_config(box: SshSandbox) -> Path:
     return path
 
 
-def ray_cli(box: SshSandbox, *args: str, timeout: float) -> str:
-    """Run ``ray <args>`` on the launcher side; fail the test with its output if it fails."""
+def run_ray_cli(box: SshSandbox, *args: str, timeout: float) -> tuple[int, str]:
+    """Run ``ray <args>`` on the launcher side (its temp files under the sandbox)."""
     launcher_tmp = box.root / "launcher-tmp"
     launcher_tmp.mkdir(exist_ok=True)
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "TMPDIR": str(launcher_tmp)}
     result = box.run([*RAY_CLI, *args], timeout=timeout, env=env)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"ray {' '.join(args)} exited {result.returncode}:\n{output}"
+    return result.returncode, result.stdout + result.stderr
+
+
+def ray_cli(box: SshSandbox, *args: str, timeout: float) -> str:
+    """``run_ray_cli`` that fails the test, showing the output, when the command fails."""
+    code, output = run_ray_cli(box, *args, timeout=timeout)
+    assert code == 0, f"ray {' '.join(args)} exited {code}:\n{output}"
     return output
+
+
+def remove_ssh_control_dir(config: Path) -> None:
+    """Remove the directory of SSH control sockets Ray made for this cluster in /tmp."""
+    name = yaml.safe_load(config.read_text())["cluster_name"]
+    user = hashlib.sha256(getpass.getuser().encode()).hexdigest()[:10]
+    cluster = hashlib.sha256(name.encode()).hexdigest()[:10]
+    shutil.rmtree(f"/tmp/ray_ssh_{user}/{cluster}", ignore_errors=True)
 
 
 def wait_for_no_ray(box: SshSandbox, seconds: float = 30) -> list[str]:
@@ -78,8 +94,10 @@ def test_ray_up_runs_one_generation_and_ray_down_leaves_nothing(sandbox: SshSand
     assert sandbox.ray_processes() == [], "Ray already running where the head should start"
     try:
         ray_cli(sandbox, "up", "-y", "--no-config-cache", str(config), timeout=400)
-        # The head is up, from the config: the project was copied, ray is on the login's PATH.
+        # The head is up, from the config: the project was copied, and the setup commands
+        # put this Python (and its ray) on the login's PATH.
         assert (sandbox.home / "zerogo" / "selfplay" / "run.py").is_file()
+        assert os.path.dirname(sys.executable) in (sandbox.home / ".bashrc").read_text()
         assert sandbox.ray_processes(), "ray up left no Ray process running"
         status = ray_cli(sandbox, "exec", str(config), "ray status", timeout=120)
         assert "1 local.cluster.node" in status and "Pending:" in status, status
@@ -92,7 +110,9 @@ def test_ray_up_runs_one_generation_and_ray_down_leaves_nothing(sandbox: SshSand
         output = ray_cli(sandbox, "exec", str(config), command, timeout=420)
         check_run_dir(run_dir, generations=1, output=output)
     finally:
-        down = ray_cli(sandbox, "down", "-y", str(config), timeout=200)
+        down_code, down = run_ray_cli(sandbox, "down", "-y", str(config), timeout=200)
+        remove_ssh_control_dir(config)
+    assert down_code == 0, f"ray down exited {down_code}:\n{down}"
     left = wait_for_no_ray(sandbox)
     assert left == [], f"after ray down:\n{down}\nstill running:\n" + "\n".join(left)
     stop = sandbox.run([*RAY_CLI, "stop"], timeout=120)
