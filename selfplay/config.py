@@ -261,7 +261,7 @@ def _cpu9() -> RunConfig:
         network=network,
         search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
                             resign_threshold=-0.9),
-        pipeline=PipelineConfig(games_per_worker=8),
+        pipeline=PipelineConfig(),
         train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),
                           lr_boundaries=(100_000, 200_000)),
     )

@@ -184,8 +184,9 @@ class Pipeline:
                 clients=max(1, clients[i]), wait_ms=p.inference_wait_ms,
                 seed=p.seed + 1000 + i, wait_for_weights=True)
             for i, placement in enumerate(plan.inference)]
-        for server in self.servers:  # a restarted server waits for _check_servers
-            server.set_weights.remote(self.state["best_version"], self.best_ref)
+        # A restarted server waits for weights until _check_servers announces them again.
+        self._announced = [server.set_weights.remote(self.state["best_version"], self.best_ref)
+                           for server in self.servers]
         self.workers = [
             actors.start_worker(
                 placement, f"{self._name}:worker-{i}",
@@ -474,12 +475,17 @@ class Pipeline:
         """Re-announce the best weights to servers that restarted with older ones."""
         self._last_server_check = time.monotonic()
         version = self.state["best_version"]
-        for server in self.servers:
+        for i, server in enumerate(self.servers):
+            if not ray.wait([self._announced[i]], timeout=0)[0]:
+                continue  # the first announcement is still loading
             try:
-                if ray.get(server.get_version.remote(), timeout=5) < version:
-                    server.set_weights.remote(version, self.best_ref)
+                served = ray.get(server.get_version.remote(), timeout=5)
             except (ray.exceptions.RayError, TimeoutError):
-                pass
+                continue  # restarting: checked again next time
+            if served < version:
+                self.log(f"inference server {i} serves version {served} (restarted?); "
+                         f"announcing version {version}")
+                server.set_weights.remote(version, self.best_ref)
 
     # ------------------------------------------------------------------ reporting
     def _report(self, now: float) -> None:

@@ -17,6 +17,7 @@ hundreds of concurrent requests are served by one event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -148,6 +149,10 @@ class InferenceServer:
     async def get_version(self) -> int:
         """The version of the weights served now (-1: waiting for the first weights)."""
         return self.version
+
+    async def pid(self) -> int:
+        """The process id (tests kill servers with it)."""
+        return os.getpid()
 
     async def set_clients(self, clients: int) -> None:
         """How many concurrent requests to expect before running a batch without waiting."""

@@ -9,6 +9,7 @@ from such bytes again.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,10 @@ class Learner:
         out["steps"] = float(self.steps)
         out["samples"] = float(samples)
         return out
+
+    def pid(self) -> int:
+        """The process id (tests kill the learner with it)."""
+        return os.getpid()
 
     def weights(self) -> list[np.ndarray]:
         """The current weights (``model.get_weights()``)."""

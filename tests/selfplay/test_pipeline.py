@@ -1,8 +1,8 @@
 """Full runs of ``python -m selfplay.run`` on a real local Ray cluster, tiny board and net.
 
-One run plays two generations while a worker process is killed; a copy of its directory
-is then resumed and stopped with Ctrl-C (SIGINT). Bad flags and broken run directories
-fail at once with messages that name the culprit.
+One run plays three generations while a worker, the learner and the inference server are
+killed; a copy of its directory is then resumed and stopped with Ctrl-C (SIGINT). Bad
+flags and broken run directories fail at once with messages that name the culprit.
 """
 
 from __future__ import annotations
@@ -68,18 +68,24 @@ def disk_buffer(run_dir: Path, window: int = 600) -> ReplayBuffer:
 
 @pytest.fixture(scope="module")
 def first_run(ray_address, tmp_path_factory):
-    """Two generations; worker 0 is killed with SIGKILL after the first games."""
+    """Three generations; a worker, then the learner, then the inference server are killed
+    with SIGKILL while the run goes on."""
     import ray
 
     run_dir = tmp_path_factory.mktemp("pipeline") / "run"
-    proc = start(ray_address, run_dir, "--generations", "2")
+    proc = start(ray_address, run_dir, "--generations", "3")
     try:
         wait_for(lambda: len(game_files(run_dir)) >= 2, 240, "2 finished games", proc)
         workers = [ray.get_actor(f"{NAME}:worker-{i}", namespace="zerogo") for i in (0, 1)]
         imported = ray.get(workers[1].imported.remote(["tensorflow", "keras", "jax"]))
-        pid = ray.get(workers[0].pid.remote())
-        os.kill(pid, signal.SIGKILL)
+        os.kill(ray.get(workers[0].pid.remote()), signal.SIGKILL)
         killed_at = len(game_files(run_dir))
+        wait_for(lambda: (run_dir / "checkpoints" / "ckpt-00000004.keras.json").exists(), 240,
+                 "the first candidate", proc)
+        learner = ray.get_actor(f"{NAME}:learner", namespace="zerogo")
+        os.kill(ray.get(learner.pid.remote()), signal.SIGKILL)
+        server = ray.get_actor(f"{NAME}:inference-0", namespace="zerogo")
+        os.kill(ray.get(server.pid.remote()), signal.SIGKILL)
         out, _ = proc.communicate(timeout=400)
     finally:
         if proc.poll() is None:
@@ -102,8 +108,8 @@ def test_a_full_run_leaves_every_artefact(first_run):
     run_dir, code, out, _, _ = first_run
     assert code == 0, out[-6000:]
     state = json.loads((run_dir / "state.json").read_text())
-    assert state["generation"] == 2 and len(state["gates"]) == 2
-    assert state["sessions"][0]["reason"] == "2 generations"
+    assert state["generation"] == 3 and len(state["gates"]) == 3
+    assert state["sessions"][0]["reason"] == "3 generations"
     assert state["best_version"] >= 1  # threshold 0: every candidate is promoted
     for gate in state["gates"]:
         assert gate["games"] == 4 and gate["wins"] + gate["losses"] + gate["draws"] == 4
@@ -134,12 +140,13 @@ def test_a_full_run_leaves_every_artefact(first_run):
     assert {"loss/total", "loss/value_mse", "train/policy_entropy", "selfplay/games_per_s",
             "selfplay/positions_per_s", "gate/win_rate", "gate/elo", "elo/best",
             "buffer/fill"} <= tags, tags
-    assert "generation 2" in out and "gate 2:" in out and "| buffer" in out
+    assert "generation 3" in out and "gate 3:" in out and "| buffer" in out
 
 
-def test_killing_a_worker_loses_and_duplicates_no_finished_game(first_run):
+def test_killed_actors_come_back_and_no_finished_game_is_lost_or_duplicated(first_run):
     run_dir, code, out, _, killed_at = first_run
     assert code == 0 and "worker 0 died" in out, out[-6000:]
+    assert "learner died" in out and "inference server 0 serves version -1" in out
     records = [GameRecord.from_npz(f) for f in game_files(run_dir)]
     by_session: dict[int, list[int]] = {}
     for r in records:
