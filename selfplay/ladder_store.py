@@ -59,8 +59,11 @@ class PairingRecord:
         return sum(g.a_points for g in self.games)
 
     def next_colour(self) -> int:
-        """``a``'s colour in the next game, so colours keep alternating (+1 black)."""
-        return 1 if self.played % 2 == 0 else -1
+        """``a``'s colour in the next game (+1 black): black unless ``a`` already had black
+        more often than white, so the colours stay balanced (games are stored in the order
+        they ended, which need not alternate)."""
+        black = sum(1 for g in self.games if g.a_colour == 1)
+        return 1 if black <= self.played - black else -1
 
     def to_json(self) -> dict[str, Any]:
         return {"version": STORE_VERSION, "a": self.a, "b": self.b, "a_spec": self.a_spec,

@@ -135,7 +135,7 @@ def test_store_round_trip_reuse_and_refusals(tmp_path):
     path = store.save(record)
     again = store.load("x.p8", "random", spec_a, spec_b)
     assert again.games == record.games and again.a_points == 1.5
-    assert again.next_colour() == -1
+    assert again.next_colour() == -1  # two games with black, one with white
     with pytest.raises(LadderStoreError, match="playouts"):
         store.load("x.p8", "random", {"kind": "search", "playouts": 16}, spec_b)
     data = json.loads(path.read_text())
