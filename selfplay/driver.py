@@ -535,19 +535,28 @@ class Pipeline:
                                 games_at_stop=self.state["games"],
                                 stop_digest=self.buffer.digest())
             self._write_state()
-        for handle in [*getattr(self, "workers", []), *getattr(self, "servers", []),
-                       getattr(self, "gatekeeper", None), learner]:
-            if handle is not None:
-                try:
-                    ray.kill(handle, no_restart=True)
-                except Exception:  # already gone
-                    pass
+        # Workers first, and let their calls end, so that no request to a server is left
+        # in flight (and retried) when the servers go.
+        self._kill(getattr(self, "workers", []))
+        calls = list(getattr(self, "worker_calls", {}))
+        if calls:
+            ray.wait(calls, num_returns=len(calls), timeout=5)
+        self._kill([*getattr(self, "servers", []), getattr(self, "gatekeeper", None), learner])
         if hasattr(self, "tb"):
             self.tb.close()
         self.log(f"stopped ({reason}): generation {self.state['generation']}, "
                  f"{self.state['games']} games, {self.state['positions']} positions, "
                  f"learner step {self.state['learner_steps']}; run directory "
                  f"{self.run_dir.root}" if hasattr(self, "session") else f"stopped ({reason})")
+
+    @staticmethod
+    def _kill(handles: list) -> None:
+        for handle in handles:
+            if handle is not None:
+                try:
+                    ray.kill(handle, no_restart=True)
+                except Exception:  # already gone
+                    pass
 
     def _save_learner(self) -> None:
         deadline = time.monotonic() + STOP_TRAIN_TIMEOUT

@@ -248,7 +248,12 @@ def main(argv: list[str] | None = None) -> int:
 
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=args.address, namespace="zerogo", log_to_driver=True)
+        try:
+            ray.init(address=args.address, namespace="zerogo", log_to_driver=True)
+        except ConnectionError as exc:
+            print(f"error: cannot join the Ray cluster at --address {args.address}: {exc}",
+                  file=sys.stderr)
+            return 2
     try:
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
