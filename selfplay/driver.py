@@ -98,6 +98,13 @@ class Pipeline:
             rd.create()
             self.state = new_state()
             self.resumed = False
+        if self.resumed:
+            for key in ("best", "learner_checkpoint", "pending_candidate"):
+                if self.state[key]:
+                    rd.check_checkpoint(self.state[key])
+            if rd.read_best() != self.state["best"]:
+                raise RunDirError(f"{rd.best_pointer}: names {rd.read_best()!r}, but "
+                                  f"{rd.state_path} says the best is {self.state['best']!r}")
         counted = rd.count_games(self.state["games"])
         if counted > self.state["games"]:  # games written after the last state write
             for game_id in range(self.state["games"], counted):
@@ -160,7 +167,8 @@ class Pipeline:
             self.state["samples_trained"] = int(meta.get("samples_trained", 0))
         self.learner = actors.start_learner(
             plan.learner, f"{self._name}:learner", network_config=c.network,
-            train_config=c.train, checkpoint=learner_ckpt, seed=p.seed)
+            train_config=c.train, checkpoint=learner_ckpt, seed=p.seed,
+            checkpoint_name=str(rd.checkpoint_path(self.state["learner_checkpoint"] or "-")))
         if not self.state["best"]:  # a fresh run: the initial network is the first best
             name = RunDir.checkpoint_name(0)
             keras_bytes, json_bytes, weights = ray.get(self.learner.checkpoint.remote(
@@ -201,10 +209,13 @@ class Pipeline:
             rules=c.rules, search=c.gate_search(), seed=p.seed + 2)
 
     def _checkpoint_weights(self, name: str) -> list[np.ndarray]:
-        from selfplay.learner import load_model_bytes
+        from network import load_checkpoint, network_config_of
 
-        model, _ = load_model_bytes(self.run_dir.read_checkpoint(name),
-                                    expect=self.config.network)
+        path = self.run_dir.checkpoint_path(name)
+        model, _ = load_checkpoint(path, expect_board_size=self.config.rules.size)
+        if network_config_of(model) != self.config.network:
+            raise RunDirError(f"{path}: holds network {network_config_of(model).name}, the "
+                              f"run uses {self.config.network.name}")
         return model.get_weights()
 
     # ================================================================== the loop
@@ -469,7 +480,8 @@ class Pipeline:
         c = self.config
         self.learner = actors.start_learner(
             self.plan.learner, None, network_config=c.network, train_config=c.train,
-            checkpoint=self.run_dir.read_checkpoint(name), seed=c.pipeline.seed)
+            checkpoint=self.run_dir.read_checkpoint(name), seed=c.pipeline.seed,
+            checkpoint_name=str(self.run_dir.checkpoint_path(name)))
 
     def _check_servers(self) -> None:
         """Re-announce the best weights to servers that restarted with older ones."""

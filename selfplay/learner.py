@@ -22,9 +22,11 @@ from selfplay.replay_buffer import TrainingBatch
 CheckpointBytes = tuple[bytes, bytes]  # (.keras file, its .json metadata)
 
 
-def load_model_bytes(checkpoint: CheckpointBytes, expect: NetworkConfig | None = None):
+def load_model_bytes(checkpoint: CheckpointBytes, expect: NetworkConfig | None = None,
+                     where: str = "checkpoint"):
     """``(model, metadata)`` from checkpoint bytes, through ``network.load_checkpoint``
-    (Keras safe mode, size and hash checks). ``expect``: the network config it must have."""
+    (Keras safe mode, size and hash checks). ``expect``: the network config it must have;
+    ``where``: the checkpoint's name for error messages."""
     from network import load_checkpoint, network_config_of
 
     keras_bytes, json_bytes = checkpoint
@@ -32,10 +34,13 @@ def load_model_bytes(checkpoint: CheckpointBytes, expect: NetworkConfig | None =
         path = Path(tmp) / "checkpoint.keras"
         path.write_bytes(keras_bytes)
         Path(f"{path}.json").write_bytes(json_bytes)
-        model, meta = load_checkpoint(
-            path, expect_board_size=None if expect is None else expect.board_size)
+        try:
+            model, meta = load_checkpoint(
+                path, expect_board_size=None if expect is None else expect.board_size)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}") from exc
     if expect is not None and network_config_of(model) != expect:
-        raise ValueError(f"checkpoint holds network {network_config_of(model)}, expected "
+        raise ValueError(f"{where} holds network {network_config_of(model)}, expected "
                          f"{expect}")
     return model, meta
 
@@ -57,6 +62,7 @@ class Learner:
         network_config, train_config: the network and how to train it.
         checkpoint: bytes of a checkpoint to resume from (weights and optimizer state);
             ``None`` starts from a fresh initialisation seeded by ``seed``.
+        checkpoint_name: its name in error messages.
         gpus: GPUs this process may use; 0 hides every GPU.
         threads: CPU threads for the network's ops (``None``: the backend's default).
         seed: seeds the initial weights and the trainer's augmentation symmetries.
@@ -64,7 +70,8 @@ class Learner:
 
     def __init__(self, network_config: NetworkConfig, train_config: TrainConfig,
                  checkpoint: CheckpointBytes | None = None, gpus: float = 0.0,
-                 threads: int | None = None, seed: int | None = None) -> None:
+                 threads: int | None = None, seed: int | None = None,
+                 checkpoint_name: str = "checkpoint") -> None:
         from network import backend
 
         if gpus <= 0:
@@ -75,7 +82,8 @@ class Learner:
         from network import Trainer, build_model
 
         if checkpoint is not None:
-            model, _ = load_model_bytes(checkpoint, expect=network_config)
+            model, _ = load_model_bytes(checkpoint, expect=network_config,
+                                        where=checkpoint_name)
         else:
             if seed is not None:
                 keras.utils.set_random_seed(seed)

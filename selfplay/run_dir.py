@@ -239,6 +239,18 @@ class RunDir:
         except FileNotFoundError as exc:
             raise RunDirError(f"{exc.filename}: checkpoint file is missing") from None
 
+    def check_checkpoint(self, name: str) -> None:
+        """Cheap checks of checkpoint ``name`` without loading it: both files exist and the
+        ``.keras`` file has the size its metadata records (``RunDirError`` otherwise)."""
+        path = self.checkpoint_path(name)
+        meta = self.read_checkpoint_metadata(name)
+        if not path.is_file():
+            raise RunDirError(f"{path}: checkpoint file is missing")
+        size = path.stat().st_size
+        if "keras_bytes" in meta and size != meta["keras_bytes"]:
+            raise RunDirError(f"{path}: {size} bytes, its metadata records "
+                              f"{meta['keras_bytes']} (truncated or replaced)")
+
     def read_checkpoint_metadata(self, name: str) -> dict[str, Any]:
         """The JSON metadata of checkpoint ``name``."""
         meta = read_json(self.metadata_path(self.checkpoint_path(name)))

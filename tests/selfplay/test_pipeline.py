@@ -224,6 +224,14 @@ def test_a_corrupt_run_directory_is_refused_naming_the_file(first_run, tmp_path,
     assert main(["--run-dir", str(broken_game), *TINY]) == 2
     assert f"{last}: not a readable .npz game file" in capsys.readouterr().err
 
+    broken_best = tmp_path / "best"
+    shutil.copytree(run_dir, broken_best)
+    best = broken_best / "checkpoints" / (broken_best / "checkpoints" / "best").read_text(
+        ).strip()
+    best.write_bytes(best.read_bytes()[:1000])
+    assert main(["--run-dir", str(broken_best), *TINY]) == 2
+    assert f"{best}: 1000 bytes, its metadata records" in capsys.readouterr().err
+
     other_board = tmp_path / "board"
     shutil.copytree(run_dir, other_board)
     with pytest.raises(SystemExit):
