@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -242,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     except (RunDirError, GameRecordError) as exc:
         print(f"error: run directory {run_dir.root} is not usable: {exc}", file=sys.stderr)
         return 2
+    if args.address == "local" and "ray" not in sys.modules:
+        # A Ray started for this run alone listens on the loopback only: nothing of it is
+        # reachable from the network (Ray's switch for single-machine clusters).
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
 
     from selfplay.placement import PlacementError
