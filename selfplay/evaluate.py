@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     a("--run-dir", type=Path, required=True, help="the run directory to evaluate")
     a("--games", type=int, default=40, help="games per pairing, colours alternating "
       "(default 40); stored games count")
+    a("--gnugo-games", type=int, default=None, help="games per pairing against GNU Go "
+      "(default: --games); these are played one at a time over GTP")
+    a("--final-games", type=int, default=None, help="games of the newest network (with "
+      "and without search) against the random player and GNU Go (default: --games or "
+      "--gnugo-games); more games there tighten the headline win rates")
     a("--playouts", type=int, default=64, help="simulations per move of the network with "
       "search (default 64)")
     a("--opponents", default=DEFAULT_OPPONENTS, help="comma-separated: random, policy "
@@ -89,9 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Opponents:
     """Validate the flags (``parser.error`` naming the bad one); returns the opponents."""
-    for name in ("games", "playouts", "parallel"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1, got {getattr(args, name)}")
+    for name in ("games", "playouts", "parallel", "gnugo_games", "final_games"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     if args.resign_threshold is not None and not -1 <= args.resign_threshold <= 1:
@@ -114,13 +120,14 @@ class Ladder:
     """One evaluation of a run directory (see the module docstring).
 
     Args:
-        run_dir: the run. games, playouts, opponents, parallel, resign_threshold, gnugo,
-        move_timeout, threads, seed: as the command-line flags.
+        run_dir: the run. games, playouts, opponents, parallel, gnugo_games, final_games,
+        resign_threshold, gnugo, move_timeout, threads, seed: as the command-line flags.
         log: receives one line per finished match and progress messages.
     """
 
     def __init__(self, run_dir: Path, games: int = 40, playouts: int = 64,
                  opponents: Opponents | None = None, parallel: int = 64,
+                 gnugo_games: int | None = None, final_games: int | None = None,
                  resign_threshold: float | None = None, gnugo: str | None = None,
                  move_timeout: float = 120.0, threads: int | None = None, seed: int = 0,
                  log: Callable[[str], None] = print) -> None:
@@ -132,6 +139,8 @@ class Ladder:
         self.config = read_stored_config(self.run_dir)
         self.rules = self.config.rules
         self.games = games
+        self.gnugo_games = games if gnugo_games is None else gnugo_games
+        self.final_games = final_games
         self.playouts = playouts
         self.opponents = opponents or Opponents.parse(DEFAULT_OPPONENTS)
         self.parallel = parallel
@@ -155,7 +164,7 @@ class Ladder:
         records = []
         for a, b in self.pairings:
             record = self.store.load(a.name, b.name, a.to_json(), b.to_json())
-            missing = self.games - record.played
+            missing = self.wanted(a, b) - record.played
             if missing > 0:
                 started = time.perf_counter()
                 if a.in_process and b.in_process:
@@ -166,6 +175,15 @@ class Ladder:
                          f"({missing} new games, {time.perf_counter() - started:.0f} s)")
             records.append(record)
         return records
+
+    def wanted(self, a: PlayerSpec, b: PlayerSpec) -> int:
+        """Games the pairing ``a`` against ``b`` should have."""
+        games = self.games if a.in_process and b.in_process else self.gnugo_games
+        newest = self.checkpoints[-1]
+        if (self.final_games is not None and a.checkpoint == newest
+                and b.kind in ("random", "gnugo")):
+            games = max(games, self.final_games)
+        return games
 
     def _pair_seed(self, record: PairingRecord) -> int:
         text = f"{self.seed}:{record.a}:{record.b}:{record.played}"
@@ -362,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ladder = Ladder(args.run_dir, games=args.games, playouts=args.playouts,
                         opponents=opponents, parallel=args.parallel,
+                        gnugo_games=args.gnugo_games, final_games=args.final_games,
                         resign_threshold=args.resign_threshold, gnugo=args.gnugo,
                         move_timeout=args.move_timeout, threads=args.threads,
                         seed=args.seed, log=log)

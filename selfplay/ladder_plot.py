@@ -85,6 +85,9 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
             ax.axhspan(row.elo_low, row.elo_high, color=colour, alpha=0.12)
         ax.set_xlabel(xlabel)
         ax.grid(True, alpha=0.3)
+    from matplotlib.ticker import MaxNLocator
+
+    axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("Elo (random player = 0, 95% intervals)")
     axes[1].legend(loc="lower right", fontsize="small")
     figure.suptitle(title)
