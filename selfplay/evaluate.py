@@ -373,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     opponents = check_args(parser, args)
-    from network import backend
+    from gtp.match import MatchError
+    from network import CheckpointError, backend
 
     backend.configure(gpu_memory_growth=True, threads=args.threads)
     log = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
@@ -386,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
                         seed=args.seed, log=log)
         started = time.perf_counter()
         rows, files = ladder.run()
-    except (RunDirError, LadderStoreError) as exc:
+    except (RunDirError, LadderStoreError, CheckpointError, MatchError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{'player':<28}{'Elo':>8}{'95% interval':>20}{'games':>8}")

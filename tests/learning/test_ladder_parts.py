@@ -213,3 +213,38 @@ def test_pairings_chain_generations_and_anchor_every_one():
                                      "sha256": "h", "resign_threshold": None, "playouts": 8}
     with pytest.raises(ValueError, match="playouts"):
         PlayerSpec("search", checkpoints[0], playouts=0)
+
+
+# ---------------------------------------------------------------- the command lines
+def test_the_reference_config_resolves(tmp_path):
+    from pathlib import Path
+
+    from selfplay.run import build_parser, resolve_config
+
+    toml = Path(__file__).resolve().parents[2] / "docs" / "laptop5.toml"
+    args = build_parser().parse_args(["--config", str(toml), "--run-dir",
+                                      str(tmp_path / "run")])
+    config, _ = resolve_config(args)
+    assert (config.rules.size, config.rules.komi, config.network.name) == (5, 7.5, "b2c16")
+    assert config.pipeline.minutes == 25 and config.search.resign_threshold is None
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--opponents", "random,pachi"], "unknown opponent 'pachi'"),
+    (["--games", "0"], "--games must be at least 1, got 0"),
+    (["--opponents", "gnugo:0", "--gnugo", "/nonexistent/gnugo"], "GNU Go not found"),
+    (["--resign-threshold", "2"], "--resign-threshold must be in"),
+])
+def test_evaluate_refuses_bad_flags(tmp_path, capsys, flags, message):
+    from selfplay.evaluate import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--run-dir", str(tmp_path), *flags])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_evaluate_names_a_missing_run_directory(tmp_path, capsys):
+    from selfplay.evaluate import main
+
+    assert main(["--run-dir", str(tmp_path / "nothing"), "--opponents", "random"]) == 2
+    assert "nothing: not a run directory" in capsys.readouterr().err
