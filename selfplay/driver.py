@@ -28,6 +28,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,8 @@ from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from selfplay.replay_buffer import ReplayBuffer
 from selfplay.run_dir import RunDir, RunDirError, new_state, write_text_atomic
 from selfplay.status import TensorBoardLog, status_line
+
+RATE_WINDOW_S = 30.0  # the status line's and TensorBoard's rates average over this window
 
 SERVER_CHECK_SECONDS = 2.0
 WORKER_CALL_SECONDS = 5.0  # a worker call returns after this long even if no game ended
@@ -259,6 +262,9 @@ class Pipeline:
         self._tick = {"time": time.monotonic(), "games": self.state["games"],
                       "positions": self.state["positions"], "evaluations": 0,
                       "moves": 0}
+        # Earlier ticks, so that rates cover RATE_WINDOW_S seconds: workers report every
+        # few seconds, and a rate over one status interval alone would flicker to 0.
+        self._ticks: deque[dict[str, float]] = deque([self._tick])
         self._evaluations = 0
         self._moves = 0
         self._last_server_check = time.monotonic()
@@ -501,7 +507,10 @@ class Pipeline:
 
     # ------------------------------------------------------------------ reporting
     def _report(self, now: float) -> None:
-        s, t = self.state, self._tick
+        s = self.state
+        while len(self._ticks) > 1 and now - self._ticks[1]["time"] >= RATE_WINDOW_S:
+            self._ticks.popleft()
+        t = self._ticks[0]
         dt = max(now - t["time"], 1e-9)
         rates = {"games_per_s": (s["games"] - t["games"]) / dt,
                  "positions_per_s": (s["positions"] - t["positions"]) / dt,
@@ -509,6 +518,7 @@ class Pipeline:
                  "moves_per_s": (self._moves - t["moves"]) / dt}
         self._tick = {"time": now, "games": s["games"], "positions": s["positions"],
                       "evaluations": self._evaluations, "moves": self._moves}
+        self._ticks.append(self._tick)
         self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
                                 len(self.workers) * self.config.pipeline.games_per_worker))
         fp = (s["resign_false_positives"] / s["resign_would_have"]
