@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 
 from go import coords
+from go.atomic_file import write_text_atomic
 from go.game_record import Game
 from go.position import MAX_SIZE, MIN_SIZE, Position
 
@@ -72,11 +73,7 @@ def to_string(game: Game) -> str:
 
 def save(path: str | os.PathLike, game: Game) -> None:
     """Write ``game`` to ``path`` as UTF-8 SGF, atomically (temp file, then rename)."""
-    path = os.fspath(path)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(to_string(game))
-    os.replace(tmp, path)
+    write_text_atomic(path, to_string(game))
 
 
 # ---------------------------------------------------------------------------- parsing

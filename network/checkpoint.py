@@ -25,6 +25,7 @@ from typing import Any
 
 import keras
 
+from go.atomic_file import write_bytes_atomic
 from network import training as _training  # noqa: F401  (registers the compiled metric)
 from network.config import NetworkConfig
 from network.model import network_config_of
@@ -52,19 +53,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save_checkpoint(
@@ -105,7 +93,7 @@ def save_checkpoint(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _atomic_write_bytes(metadata_path(path), (text + "\n").encode())
+    write_bytes_atomic(metadata_path(path), (text + "\n").encode())
     return meta
 
 
