@@ -67,6 +67,19 @@ def forced_pass(position: Position) -> bool:
     return position.last_move == position.pass_move and position.score() * position.to_play > 0
 
 
+def split_forced_passes(positions: Sequence[Position]) -> tuple[list[int], list[int]]:
+    """``(moves, ask)``: pass where ``forced_pass`` holds, ``RESIGN`` elsewhere as a
+    placeholder, and the indices of the positions whose move the player must choose."""
+    out = [RESIGN] * len(positions)
+    ask = []
+    for i, position in enumerate(positions):
+        if forced_pass(position):
+            out[i] = position.pass_move
+        else:
+            ask.append(i)
+    return out, ask
+
+
 def guarded_legal(position: Position) -> np.ndarray:
     """``bool[N*N+1]`` legal moves, pass removed while the player to move is behind on the
     area score and has a legal point (the search's pass guard)."""
@@ -125,13 +138,7 @@ class PolicyPlayer:
         pass
 
     def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
-        out = [RESIGN] * len(positions)
-        ask = []
-        for i, position in enumerate(positions):
-            if forced_pass(position):
-                out[i] = position.pass_move
-            else:
-                ask.append(i)
+        out, ask = split_forced_passes(positions)
         if ask:
             h = int(self.evaluator.history_length)
             boards = np.stack([positions[i].recent_boards(h) for i in ask]).astype(np.int8)
@@ -186,13 +193,7 @@ class SearchPlayer:
 
     def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
         search = self._tree()
-        out = [RESIGN] * len(positions)
-        ask = []
-        for i, position in enumerate(positions):
-            if forced_pass(position):
-                out[i] = position.pass_move
-            else:
-                ask.append(i)
+        out, ask = split_forced_passes(positions)
         if ask:
             games = [int(slots[i]) for i in ask]
             search.run(simulations=self.playouts, games=games)
