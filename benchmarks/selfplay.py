@@ -82,8 +82,8 @@ def _selfplay_window(pool: list, server: Any, seconds: float) -> tuple[float, fl
 def _throughput(workers: int, seconds: float, reps: int) -> list[dict[str, Any]]:
     import ray
 
+    from rundir import config as run_config
     from selfplay import actors
-    from selfplay import config as run_config
     from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 
     config = run_config.preset("cpu9")

@@ -5,12 +5,12 @@ numpy (and numba for the compiled inner loops) only: importable without tensorfl
 
 from go import coords, sgf
 from go.diagram import parse_diagram
-from go.errors import IllegalMove
+from go.errors import IllegalMove, ZerogoError
 from go.game_record import Game
 from go.position import MAX_SIZE, MIN_SIZE, Position, RulesConfig, check_size
 from go.sgf import SgfError
 
 __all__ = [
     "Game", "IllegalMove", "MAX_SIZE", "MIN_SIZE", "Position", "RulesConfig", "SgfError",
-    "check_size", "coords", "parse_diagram", "sgf",
+    "ZerogoError", "check_size", "coords", "parse_diagram", "sgf",
 ]

@@ -1,9 +1,16 @@
-"""Errors raised by the rules."""
+"""The project's error root, and the errors raised by the rules."""
 
 from __future__ import annotations
 
 
-class IllegalMove(ValueError):
+class ZerogoError(Exception):
+    """Root of every error the project raises on purpose: ``except ZerogoError`` catches
+    them all. Each subclass also keeps the built-in base it had (``ValueError`` for bad
+    input or files, ``RuntimeError`` for failing programs) so older ``except`` clauses
+    still work."""
+
+
+class IllegalMove(ZerogoError, ValueError):
     """A move the rules refuse. The message names the move and the reason.
 
     ``move`` is the offending value, ``reason`` one of: out of range, not a move index,

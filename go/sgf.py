@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from go import coords
 from go.atomic_file import write_text_atomic
+from go.errors import ZerogoError
 from go.game_record import Game
 from go.position import MAX_SIZE, MIN_SIZE, Position
 
@@ -25,7 +26,7 @@ _SETUP = ("AB", "AW", "AE")
 _SIMPLE_TEXT = ("PB", "PW", "DT", "RE", "RU")
 
 
-class SgfError(ValueError):
+class SgfError(ZerogoError, ValueError):
     """Malformed or unsupported SGF; the message says where (line and column)."""
 
 

@@ -21,10 +21,12 @@ import threading
 import time
 from collections.abc import Sequence
 
+from go.errors import ZerogoError
+
 STDERR_TAIL_LINES = 20
 
 
-class GtpClientError(RuntimeError):
+class GtpClientError(ZerogoError, RuntimeError):
     """Base of the client's errors; ``engine`` names the program."""
 
     def __init__(self, engine: str, message: str) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from go import IllegalMove, Position, coords, sgf
+from go.errors import ZerogoError
 from go.game_record import Game
 from gtp.client import EngineCrashed, EngineFailure, EngineTimeout, GtpClient, GtpClientError
 from gtp.match_stats import elo_difference, format_elo, wilson_interval
@@ -31,7 +32,7 @@ COLOUR_LETTER = {1: "b", -1: "w"}
 COLOUR_NAME = {1: "black", -1: "white"}
 
 
-class MatchError(RuntimeError):
+class MatchError(ZerogoError, RuntimeError):
     """The match cannot be played at all (an engine refuses the board size, ...)."""
 
 

@@ -27,10 +27,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from go.errors import ZerogoError
+
 PROTOCOL_VERSION = 2
 
 
-class GtpError(Exception):
+class GtpError(ZerogoError):
     """A command failed; the message becomes the ``?`` response (``"illegal move"``)."""
 
 

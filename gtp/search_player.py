@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from go import Position
-from mcts import BatchedSearch, Evaluator, SearchConfig
+from mcts import BatchedSearch, Evaluator, SearchConfig, forced_pass
 
 RESIGN = -1  # choose() returns this instead of a move to resign
 
@@ -163,8 +163,6 @@ class SearchPlayer:
         if (position.move_number >= self.config.resign_after_move
                 and self.search.should_resign(0)):
             return RESIGN
-        if not position.legal_moves()[:pass_move].any():
-            return pass_move
-        if position.last_move == pass_move and position.score() * position.to_play > 0:
+        if forced_pass(position):
             return pass_move
         return self.search.choose_move(0, temperature=0.0)

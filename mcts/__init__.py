@@ -7,8 +7,9 @@ player to move's; a child's value is negated when backed up into its parent; ``r
 and ``RootStats.q`` are for the root's player to move; terminal positions are valued by the
 Tromp-Taylor score with komi (+1 win, -1 loss, 0 draw) for their player to move.
 
-Passes (``SearchConfig.pass_guard``, on by default): at the root, pass is not a candidate
-while the Tromp-Taylor score says the player to move is losing and another legal move exists.
+Passes (``mcts.passing``; ``SearchConfig.pass_guard``, on by default): at the root, pass is
+not a candidate while the Tromp-Taylor score says the player to move is losing and another
+legal move exists.
 So a player never ends a game it would lose on the board by answering a pass with a pass,
 and keeps playing (capturing dead stones, say) while behind; a player who is ahead may pass,
 and the search sees that a second pass ends and scores the game. Inside the tree both players
@@ -32,11 +33,12 @@ from mcts.known_evaluators import (
     FixedPriorEvaluator,
     RandomValueEvaluator,
 )
+from mcts.passing import forced_pass, pass_refused
 from mcts.resignation import calibrate_resign_threshold, resign_false_positive_rate
 from mcts.search import BatchedSearch, RootStats
 
 __all__ = [
     "AreaEvaluator", "BatchedSearch", "ColourEvaluator", "Evaluator", "FixedPriorEvaluator",
     "RandomValueEvaluator", "RootStats", "SearchConfig", "UniformEvaluator",
-    "calibrate_resign_threshold", "resign_false_positive_rate",
+    "calibrate_resign_threshold", "forced_pass", "pass_refused", "resign_false_positive_rate",
 ]

@@ -18,6 +18,7 @@ from mcts import tree_kernels as tk
 from mcts.config import SearchConfig
 from mcts.evaluator import Evaluator
 from mcts.node_pool import NodePool
+from mcts.passing import pass_refused
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,7 @@ class BatchedSearch:
         self._hist_len[g] = len(hashes)
         self._hist_boards[g] = position.recent_boards(self.history_length).reshape(
             self.history_length, self._points)
-        if self.config.pass_guard and self._pass_forbidden(position):
+        if self.config.pass_guard and pass_refused(position):
             self._remove_root_pass(g)
         self._needs_noise[g] = False
         if self.config.add_noise and self.pool.node_state[node] in (tk.NEW, tk.EXPANDED):
@@ -431,15 +432,6 @@ class BatchedSearch:
                 self._add_noise(g)
             else:
                 self._needs_noise[g] = True
-
-    @staticmethod
-    def _pass_forbidden(position: Position) -> bool:
-        """The pass guard: the player to move is behind on the Tromp-Taylor score and has
-        another legal move."""
-        if position.is_over():
-            return False
-        return position.score() * position.to_play < 0 and bool(
-            position.legal_moves()[:-1].any())
 
     def _remove_root_pass(self, g: int) -> None:
         pool = self.pool

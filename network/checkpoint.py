@@ -26,6 +26,7 @@ from typing import Any
 import keras
 
 from go.atomic_file import write_bytes_atomic
+from go.errors import ZerogoError
 from network import training as _training  # noqa: F401  (registers the compiled metric)
 from network.config import NetworkConfig
 from network.model import network_config_of
@@ -33,7 +34,7 @@ from network.model import network_config_of
 FORMAT_VERSION = 1
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ZerogoError, ValueError):
     """A checkpoint that exists but cannot be used: corrupt, truncated, wrong board."""
 
 

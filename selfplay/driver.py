@@ -35,15 +35,16 @@ from typing import Any
 import numpy as np
 import ray
 
+from arena.sprt import gate_sprt
 from go.game_record import Game
 from go.sgf import to_string
+from rundir import config as run_config
+from rundir.config import RunConfig
+from rundir.run_dir import RunDir, RunDirError, new_state, write_text_atomic
 from selfplay import actors
-from selfplay import config as run_config
-from selfplay.config import RunConfig
 from selfplay.game_record import GameRecord
 from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from selfplay.replay_buffer import ReplayBuffer
-from selfplay.run_dir import RunDir, RunDirError, new_state, write_text_atomic
 from selfplay.status import TensorBoardLog, status_line
 
 RATE_WINDOW_S = 30.0  # the status line's and TensorBoard's rates average over this window
@@ -467,7 +468,7 @@ class Pipeline:
         name, cand_ref = self.candidate
         self.candidate = None
         ref = self.gatekeeper.play.remote(cand_ref, self.best_ref, p.gate_games,
-                                          p.gate_threshold, p.sprt(), p.gate_parallel_games)
+                                          p.gate_threshold, gate_sprt(p), p.gate_parallel_games)
         self.gate_call = (ref, name, cand_ref)
         self.log(f"gate {self.state['generation'] + 1}: {name} against {self.state['best']}")
 

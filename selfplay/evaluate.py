@@ -36,6 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
 from selfplay.ladder_entrants import (
     RANDOM,
     Checkpoint,
@@ -48,7 +49,6 @@ from selfplay.ladder_match import play_games, play_gtp_games
 from selfplay.ladder_plot import RatedPlayer, render_png, write_tensorboard
 from selfplay.ladder_store import LadderStore, LadderStoreError, PairingRecord
 from selfplay.rating_fit import PairResult, fit_ratings
-from selfplay.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
 
 DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
 GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results

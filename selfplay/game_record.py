@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from go.errors import ZerogoError
+
 QUANT = 65535  # policy probabilities are stored as round(p * QUANT) in uint16
 
 # npz keys -> (dtype, number of dimensions)
@@ -43,7 +45,7 @@ _SCALARS = {
 }
 
 
-class GameRecordError(ValueError):
+class GameRecordError(ZerogoError, ValueError):
     """A game file or record that fails validation; the message names where and why."""
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from arena.sprt import Decision, Sprt, gate_decision
 from go import RulesConfig
 from mcts import SearchConfig
 from network.config import NetworkConfig
 from selfplay.elo import match_elo
 from selfplay.game_loop import MatchResult, play_match
-from selfplay.sprt import Decision, Sprt, gate_decision
 
 
 def gate_report(result: MatchResult, planned: int, threshold: float,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from selfplay.run_dir import RunDir, RunDirError
+from rundir.run_dir import RunDir, RunDirError
 
 RANDOM = "random"
 

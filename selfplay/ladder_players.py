@@ -35,7 +35,7 @@ from typing import Protocol
 import numpy as np
 
 from go import Position
-from mcts import BatchedSearch, Evaluator
+from mcts import BatchedSearch, Evaluator, forced_pass, pass_refused
 
 RESIGN = -1  # returned by ``moves`` instead of a move to resign
 
@@ -58,15 +58,6 @@ class Player(Protocol):
         """``move`` was played in ``slot`` (by either side)."""
 
 
-def forced_pass(position: Position) -> bool:
-    """True when the engines' rules make the player to move pass: no point is legal, or
-    the opponent just passed and the area score already wins for the player to move."""
-    legal = position.legal_moves()
-    if not legal[: position.pass_move].any():
-        return True
-    return position.last_move == position.pass_move and position.score() * position.to_play > 0
-
-
 def split_forced_passes(positions: Sequence[Position]) -> tuple[list[int], list[int]]:
     """``(moves, ask)``: pass where ``forced_pass`` holds, ``RESIGN`` elsewhere as a
     placeholder, and the indices of the positions whose move the player must choose."""
@@ -84,7 +75,7 @@ def guarded_legal(position: Position) -> np.ndarray:
     """``bool[N*N+1]`` legal moves, pass removed while the player to move is behind on the
     area score and has a legal point (the search's pass guard)."""
     legal = position.legal_moves().copy()
-    if position.score() * position.to_play < 0 and legal[: position.pass_move].any():
+    if pass_refused(position):
         legal[position.pass_move] = False
     return legal
 

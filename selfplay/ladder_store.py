@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from go.errors import ZerogoError
+from rundir.run_dir import RunDirError, read_json, write_json_atomic
 from selfplay.ladder_match import GameOutcome
-from selfplay.run_dir import RunDirError, read_json, write_json_atomic
 
 STORE_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
-class LadderStoreError(ValueError):
+class LadderStoreError(ZerogoError, ValueError):
     """A results file that cannot be used (malformed, or for other players)."""
 
 

@@ -37,6 +37,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from go.errors import ZerogoError
+
 HEAD_RESOURCE = "node:__internal_head__"
 """The resource Ray gives the head node only (Ray >= 2.7)."""
 
@@ -52,7 +54,7 @@ MIN_ACTOR_CPUS = 0.01
 anywhere, whatever its node affinity says."""
 
 
-class PlacementError(ValueError):
+class PlacementError(ZerogoError, ValueError):
     """The cluster can never satisfy the run's request; the message names what is missing."""
 
 

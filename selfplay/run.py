@@ -7,7 +7,7 @@ Examples::
     python -m selfplay.run --run-dir runs/mine            # resume that run
 
 Settings come from the preset, then ``--config FILE`` (TOML with the tables ``[rules]``,
-``[network]``, ``[search]``, ``[train]``, ``[pipeline]`` of ``selfplay.config``), then the
+``[network]``, ``[search]``, ``[train]``, ``[pipeline]`` of ``rundir.config``), then the
 flags. The resolved settings are written to ``<run-dir>/config.toml``; running again with
 the same ``--run-dir`` resumes that run (flags may change how it runs, not its board or
 network).
@@ -24,10 +24,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from selfplay import config as run_config
-from selfplay.config import RunConfig
-from selfplay.run_dir import RunDir, RunDirError, write_text_atomic
-from selfplay.toml_config import ConfigError, load_toml
+from rundir import config as run_config
+from rundir.config import RunConfig
+from rundir.run_dir import RunDir, RunDirError, write_text_atomic
+from rundir.toml_config import ConfigError, load_toml
 
 
 def _int_at_least(low: int) -> Callable[[str], int]:

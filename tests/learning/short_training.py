@@ -137,8 +137,8 @@ class RunDirWriter:
     """
 
     def __init__(self, root: str | Path, settings: ShortTraining, name: str = "short") -> None:
-        from selfplay.config import PipelineConfig, RunConfig
-        from selfplay.run_dir import RunDir, new_state, write_text_atomic
+        from rundir.config import PipelineConfig, RunConfig
+        from rundir.run_dir import RunDir, new_state, write_text_atomic
 
         self.run_dir = RunDir(root)
         self.run_dir.create()

@@ -10,7 +10,9 @@ import pytest
 
 import go
 from go import RulesConfig
+from mcts import forced_pass
 from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
+from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
 from selfplay.ladder_entrants import (
     Checkpoint,
     Opponents,
@@ -25,11 +27,9 @@ from selfplay.ladder_players import (
     PolicyPlayer,
     RandomPlayer,
     SearchPlayer,
-    forced_pass,
     guarded_legal,
 )
 from selfplay.ladder_store import LadderStore, LadderStoreError
-from selfplay.run_dir import RunDir, RunDirError, new_state, write_json_atomic
 
 RULES5 = RulesConfig(size=5, komi=0.5, max_moves=50)
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from arena.sprt import gate_sprt
 from network.config import NetworkConfig
-from selfplay import config as run_config
-from selfplay.config import PipelineConfig, RunConfig
+from rundir import config as run_config
+from rundir.config import PipelineConfig, RunConfig
+from rundir.run_dir import RunDir, RunDirError
+from rundir.toml_config import ConfigError
 from selfplay.run import build_parser, main, resolve_config
-from selfplay.run_dir import RunDir, RunDirError
-from selfplay.toml_config import ConfigError
 
 
 @pytest.mark.parametrize("name", sorted(run_config.RUN_PRESETS))
@@ -65,7 +66,7 @@ def test_flags_override_the_toml_file_which_overrides_the_preset(tmp_path):
     assert config.train.batch_size == 24
     assert config.network == NetworkConfig.tiny(5)
     assert config.rules.size == 5 and config.rules.max_moves == 50
-    assert config.pipeline.gate_threshold == 0 and config.pipeline.sprt() is None
+    assert config.pipeline.gate_threshold == 0 and gate_sprt(config.pipeline) is None
     assert config.name == "cpu9-b2c16-5x5"
     assert run_dir.root == tmp_path / "r"
     default, default_dir = resolve([])
@@ -131,7 +132,7 @@ def test_pipeline_config_refuses_impossible_values():
         PipelineConfig(workers=0)
     with pytest.raises(ValueError, match="gate_threshold must be in"):
         PipelineConfig(gate_threshold=2.0)
-    with pytest.raises(ValueError, match="p0 < p1"):
+    with pytest.raises(ValueError, match="sprt_p0 < sprt_p1"):
         PipelineConfig(sprt_p0=0.7)
     with pytest.raises(ValueError, match="plain file name"):
         dataclasses.replace(run_config.preset("cpu9"), name="../x")

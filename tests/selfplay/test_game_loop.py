@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from arena.sprt import Sprt
 from go import Position, RulesConfig
 from mcts import AreaEvaluator, ColourEvaluator, SearchConfig, UniformEvaluator
 from selfplay.game_loop import MatchResult, SelfPlayGames, play_match
 from selfplay.gatekeeper import gate_report
-from selfplay.sprt import Sprt
 
 RULES = RulesConfig(5, 7.5, 50)
 

@@ -244,9 +244,9 @@ def test_a_corrupt_run_directory_is_refused_naming_the_file(first_run, tmp_path,
 
 def test_games_written_after_the_last_state_write_are_recovered(first_run, tmp_path):
     """What a kill -9 leaves: game files newer than state.json. Resuming counts them."""
+    from rundir.run_dir import RunDir
     from selfplay.driver import Pipeline
     from selfplay.run import read_stored_config
-    from selfplay.run_dir import RunDir
 
     copy = tmp_path / "killed"
     shutil.copytree(first_run[0], copy)

@@ -17,6 +17,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+from rundir.config import PipelineConfig
+
 
 class Decision(StrEnum):
     CONTINUE = "continue"
@@ -83,3 +85,11 @@ def gate_decision(score: float, games: int, planned: int, threshold: float,
     if games >= planned:
         return Decision.PROMOTE if score >= threshold * games else Decision.REJECT
     return Decision.CONTINUE
+
+
+def gate_sprt(pipeline: PipelineConfig) -> Sprt | None:
+    """The gate's sequential test from a run's pipeline settings, or ``None`` when
+    ``gate_sprt`` is off."""
+    if not pipeline.gate_sprt:
+        return None
+    return Sprt(pipeline.sprt_p0, pipeline.sprt_p1, pipeline.sprt_alpha, pipeline.sprt_beta)

@@ -15,10 +15,12 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from go.errors import ZerogoError
+
 NONE = "none"
 
 
-class ConfigError(ValueError):
+class ConfigError(ZerogoError, ValueError):
     """A configuration value or file that cannot be used; the message names it."""
 
 

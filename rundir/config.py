@@ -1,7 +1,7 @@
 """The run's configuration: one frozen dataclass per package, composed into ``RunConfig``.
 
 ``RunConfig`` = ``RulesConfig`` (go) + ``NetworkConfig`` and ``TrainConfig`` (network) +
-``SearchConfig`` (mcts, the self-play search) + ``PipelineConfig`` (this package). It is
+``SearchConfig`` (mcts, the self-play search) + ``PipelineConfig`` (the self-play pipeline's). It is
 filled from a preset, then an optional TOML file, then command-line flags (see
 ``selfplay.run``), and written to the run directory as ``config.toml`` so that a rerun
 with the same directory resumes with the same settings.
@@ -20,9 +20,8 @@ from go import RulesConfig
 from mcts.config import SearchConfig
 from network.config import PRESETS as NETWORK_PRESETS
 from network.config import NetworkConfig, TrainConfig
-from selfplay import toml_config
-from selfplay.sprt import Sprt
-from selfplay.toml_config import ConfigError
+from rundir import toml_config
+from rundir.toml_config import ConfigError
 
 
 @dataclass(frozen=True)
@@ -121,12 +120,12 @@ class PipelineConfig:
         if self.train_start > self.window:
             raise ValueError(f"train_start ({self.train_start}) must not exceed the replay "
                              f"window ({self.window} positions): training would never start")
-        self.sprt()  # validates the SPRT parameters
-
-    def sprt(self) -> Sprt | None:
-        """The gate's sequential test, or ``None`` when ``gate_sprt`` is off."""
-        test = Sprt(self.sprt_p0, self.sprt_p1, self.sprt_alpha, self.sprt_beta)
-        return test if self.gate_sprt else None
+        if not 0 < self.sprt_p0 < self.sprt_p1 < 1:
+            raise ValueError(f"SPRT needs 0 < sprt_p0 < sprt_p1 < 1, got "
+                             f"sprt_p0={self.sprt_p0}, sprt_p1={self.sprt_p1}")
+        for name in ("sprt_alpha", "sprt_beta"):
+            if not 0 < getattr(self, name) < 0.5:
+                raise ValueError(f"{name} must lie in (0, 0.5), got {getattr(self, name)}")
 
 
 def worker_pipelines(pipeline: PipelineConfig, server_clients: int) -> int:

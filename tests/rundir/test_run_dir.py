@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from selfplay.run_dir import (
+from rundir.run_dir import (
     RunDir,
     RunDirError,
     new_state,

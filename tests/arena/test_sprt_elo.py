@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from arena.sprt import Decision, Sprt, gate_decision
 from selfplay.elo import elo_from_score, match_elo
-from selfplay.sprt import Decision, Sprt, gate_decision
 
 
 def test_sprt_bounds_and_llr_follow_wald():

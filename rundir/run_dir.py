@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from go.atomic_file import write_bytes_atomic, write_text_atomic
+from go.errors import ZerogoError
 
 GAMES_PER_SHARD = 10_000
 STATE_VERSION = 1
 
 
-class RunDirError(ValueError):
+class RunDirError(ZerogoError, ValueError):
     """A run directory file that is missing, unreadable or fails validation."""
 
 
