@@ -68,9 +68,9 @@ def test_laptop_without_gpu_runs_32_workers_on_two_cores() -> None:
     assert all(w.node_id == "head0000" for w in plan.workers)
     assert set(plan.worker_server) == {0}
     # On two cores the learner and the inference server take half of them; the workers
-    # share the rest.
+    # share the rest, less the gatekeeper's minimum.
     assert plan.learner.num_cpus == 0.5 and plan.inference[0].num_cpus == 0.5
-    assert plan.workers[0].num_cpus == pytest.approx((2 - 1 - 2 * MIN_ACTOR_CPUS) / 32,
+    assert plan.workers[0].num_cpus == pytest.approx((2 - 1 - MIN_ACTOR_CPUS) / 32,
                                                      abs=1e-4)
 
 
@@ -85,8 +85,8 @@ def test_cpu_cluster_runs_one_inference_server_per_node_and_workers_use_local_on
     plan = plan_placement(PlacementRequest(workers=10), nodes)
     assert_fits(plan)
     assert [s.node_id for s in plan.inference] == ["head0000", "cpu00001", "cpu00002"]
-    # Workers follow the CPUs left: head 4 - 1 (learner) - 1 (inference) - 0.01 (buffer)
-    # - 0.01 (gatekeeper) = 1.98, others 8 - 1 = 7 each: 15.98 free.
+    # Workers follow the CPUs left: head 4 - 1 (learner) - 1 (inference) - 0.01
+    # (gatekeeper) = 1.99, others 8 - 1 = 7 each: 15.99 free.
     per_node = {n.node_id: 0 for n in nodes}
     for w in plan.workers:
         per_node[w.node_id] += 1
@@ -110,8 +110,10 @@ def test_gpu_cluster_puts_one_server_per_gpu_and_the_learner_on_its_own_gpu() ->
     assert len(plan.inference) == 7  # 8 GPUs, one kept for the learner
     assert all(s.num_gpus == 1.0 for s in plan.inference)
     assert all(s.node_id != "head0000" for s in plan.inference)  # the head has no GPU
-    assert plan.replay_buffer.node_id == "head0000" and plan.gatekeeper.node_id == "head0000"
-    assert plan.replay_buffer.num_gpus == 0 and plan.gatekeeper.num_gpus == 0
+    assert plan.gatekeeper.node_id == "head0000" and plan.gatekeeper.num_gpus == 0
+    # The replay buffer lives in the driver's process: the plan has no actor for it.
+    assert {a.role for a in plan.actors()} == {"inference", "worker", "learner", "gatekeeper"}
+    assert "replay_buffer" not in plan.summary()
     # Servers are evenly loaded: the head's workers go to the least loaded ones.
     loads = [plan.worker_server.count(s) for s in range(len(plan.inference))]
     assert max(loads) - min(loads) <= 1, loads
