@@ -20,6 +20,10 @@ from go.errors import IllegalMove
 
 MIN_SIZE = 2
 MAX_SIZE = 19
+MAX_KOMI = 1000.0
+"""Largest komi (either sign) a ``RulesConfig`` takes: far beyond any board's area."""
+MAX_MOVES_PER_POINT = 10
+"""A move limit above ``MAX_MOVES_PER_POINT * N * N`` is refused (2 N^2 is the default)."""
 
 
 @dataclass(frozen=True)
@@ -37,10 +41,19 @@ class RulesConfig:
 
     def __post_init__(self) -> None:
         check_size(self.size)
-        if self.max_moves is not None and self.max_moves < 1:
-            raise ValueError(f"max_moves must be at least 1 or None, got {self.max_moves}")
-        if not np.isfinite(self.komi):
-            raise ValueError(f"komi must be a finite number, got {self.komi}")
+        if self.max_moves is not None:
+            limit = MAX_MOVES_PER_POINT * self.size * self.size
+            if isinstance(self.max_moves, bool) or not isinstance(self.max_moves, int):
+                raise ValueError(f"max_moves must be an integer or None, got {self.max_moves!r}")
+            if self.max_moves < 1:
+                raise ValueError(f"max_moves must be at least 1 or None, got {self.max_moves}")
+            if self.max_moves > limit:
+                raise ValueError(f"max_moves must be at most {limit} ({MAX_MOVES_PER_POINT} "
+                                 f"per point) on {self.size}x{self.size}, got {self.max_moves}")
+        if (isinstance(self.komi, bool) or not isinstance(self.komi, (int, float, np.floating))
+                or not abs(self.komi) <= MAX_KOMI):
+            raise ValueError(f"komi must be a finite number in [-{MAX_KOMI:g}, {MAX_KOMI:g}], "
+                             f"got {self.komi!r}")
 
 
 def check_size(size: int) -> int:

@@ -5,6 +5,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+MAX_SIMULATIONS = 1_000_000
+"""Most simulations per move (AlphaGo Zero: 1,600); each needs a tree node per game."""
+MAX_LEAVES_PER_TREE = 1024
+"""Most leaves one tree selects per step (virtual loss keeps them apart)."""
+MAX_TEMPERATURE_MOVES = 100_000
+"""Most moves played in proportion to the visit counts."""
+MAX_NODES_PER_GAME = 10_000_000
+"""Largest node pool reserved per game up front (the pool also grows when full)."""
+
 
 @dataclass(frozen=True)
 class SearchConfig:
@@ -69,19 +78,20 @@ class SearchConfig:
     initial_nodes_per_game: int | None = None
 
     def __post_init__(self) -> None:
-        _check_int("num_simulations", self.num_simulations, 1)
-        _check_int("leaves_per_tree", self.leaves_per_tree, 1)
+        _check_int("num_simulations", self.num_simulations, 1, MAX_SIMULATIONS)
+        _check_int("leaves_per_tree", self.leaves_per_tree, 1, MAX_LEAVES_PER_TREE)
         if self.temperature_moves is not None:
-            _check_int("temperature_moves", self.temperature_moves, 0)
+            _check_int("temperature_moves", self.temperature_moves, 0, MAX_TEMPERATURE_MOVES)
         if self.initial_nodes_per_game is not None:
-            _check_int("initial_nodes_per_game", self.initial_nodes_per_game, 1)
-        _check_range("c_puct_init", self.c_puct_init, 0.0, math.inf, low_open=True)
-        _check_range("c_puct_base", self.c_puct_base, 0.0, math.inf, low_open=True)
+            _check_int("initial_nodes_per_game", self.initial_nodes_per_game, 1,
+                       MAX_NODES_PER_GAME)
+        _check_range("c_puct_init", self.c_puct_init, 0.0, 100.0, low_open=True)
+        _check_range("c_puct_base", self.c_puct_base, 0.0, 1e9, low_open=True)
         _check_range("fpu_reduction", self.fpu_reduction, -2.0, 2.0)
         if self.fpu_reduction_root is not None:
             _check_range("fpu_reduction_root", self.fpu_reduction_root, -2.0, 2.0)
         if self.dirichlet_alpha is not None:
-            _check_range("dirichlet_alpha", self.dirichlet_alpha, 0.0, math.inf, low_open=True)
+            _check_range("dirichlet_alpha", self.dirichlet_alpha, 0.0, 100.0, low_open=True)
         _check_range("dirichlet_weight", self.dirichlet_weight, 0.0, 1.0)
         _check_range("virtual_loss", self.virtual_loss, 0.0, 1.0)
         if self.resign_threshold is not None:
@@ -119,9 +129,11 @@ class SearchConfig:
         return self.num_simulations + 2
 
 
-def _check_int(name: str, value: object, low: int) -> None:
+def _check_int(name: str, value: object, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value > high:
+        raise ValueError(f"{name} must be an integer <= {high}, got {value!r}")
 
 
 def _check_range(

@@ -10,6 +10,7 @@ composes configurations (a driver, a search worker) stays light.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,37 @@ MIN_BOARD_SIZE = 2
 MAX_BOARD_SIZE = 19
 
 
-def _check_positive_int(name: str, value: Any) -> None:
+#: Upper bounds of the shape fields: far beyond any network trained (KataGo's largest
+#: nets have 40 blocks of 768 channels) yet small enough that a typo is refused at once
+#: instead of asking for terabytes.
+MAX_SHAPE = {"blocks": 256, "filters": 4096, "history_length": 64, "kernel_size": 19,
+             "policy_filters": 1024, "value_filters": 1024, "value_hidden": 65536}
+MAX_BATCH_SIZE = 1 << 20
+"""Largest training batch (AlphaGo Zero: 2,048)."""
+MAX_LEARNING_RATES = 64
+"""Most steps in a learning-rate schedule."""
+MAX_STEPS = 10**12
+"""Largest optimizer step count a schedule boundary may name."""
+
+
+def _check_positive_int(name: str, value: Any, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if value > high:
+        raise ValueError(f"{name} must be at most {high}, got {value!r}")
+
+
+def _check_number(name: str, value: Any, low: float, high: float, open_low: bool = False,
+                  open_high: bool = False) -> float:
+    """``value`` as a float if it is a finite number in the interval, else ``ValueError``
+    naming ``name``, the interval and the value."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(
+        value) and (value > low if open_low else value >= low) and (
+        value < high if open_high else value <= high)
+    if not ok:
+        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{')' if open_high else ']'}"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -57,12 +86,15 @@ class NetworkConfig:
                 f"{MAX_BOARD_SIZE}, got {self.board_size!r}")
         if isinstance(self.blocks, bool) or not isinstance(self.blocks, int) or self.blocks < 0:
             raise ValueError(f"blocks must be a non-negative integer, got {self.blocks!r}")
+        if self.blocks > MAX_SHAPE["blocks"]:
+            raise ValueError(f"blocks must be at most {MAX_SHAPE['blocks']}, got {self.blocks}")
         for name in ("filters", "history_length", "kernel_size", "policy_filters",
                      "value_filters", "value_hidden"):
-            _check_positive_int(name, getattr(self, name))
+            _check_positive_int(name, getattr(self, name), MAX_SHAPE[name])
         if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd, got {self.kernel_size}")
-        if not 0.0 < self.bn_momentum < 1.0:
+        if (isinstance(self.bn_momentum, bool) or not isinstance(self.bn_momentum, (int, float))
+                or not 0.0 < self.bn_momentum < 1.0):
             raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum!r}")
 
     @property
@@ -140,28 +172,37 @@ class TrainConfig:
     augment: bool = True
 
     def __post_init__(self) -> None:
-        _check_positive_int("batch_size", self.batch_size)
-        object.__setattr__(self, "learning_rates", tuple(float(r) for r in self.learning_rates))
-        object.__setattr__(self, "lr_boundaries", tuple(self.lr_boundaries))
-        if not self.learning_rates or any(r <= 0 for r in self.learning_rates):
-            raise ValueError(
-                f"learning_rates must be positive and non-empty, got {self.learning_rates}")
+        _check_positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
+        rates, bounds = self.learning_rates, self.lr_boundaries
+        if not isinstance(rates, (tuple, list)) or not 1 <= len(rates) <= MAX_LEARNING_RATES:
+            raise ValueError(f"learning_rates must be 1 to {MAX_LEARNING_RATES} numbers, got "
+                             f"{rates!r}")
+        for rate in rates:
+            if not (not isinstance(rate, bool) and isinstance(rate, (int, float))
+                    and math.isfinite(rate) and 0 < rate <= 10):
+                raise ValueError(f"learning_rates must be finite numbers in (0, 10], got "
+                                 f"{rate!r} in {tuple(rates)}")
+        object.__setattr__(self, "learning_rates", tuple(float(r) for r in rates))
+        if not isinstance(bounds, (tuple, list)):
+            raise ValueError(f"lr_boundaries must be a sequence of step counts, got {bounds!r}")
+        object.__setattr__(self, "lr_boundaries", tuple(bounds))
         if len(self.lr_boundaries) != len(self.learning_rates) - 1:
             raise ValueError(
                 f"lr_boundaries needs {len(self.learning_rates) - 1} step counts for "
                 f"{len(self.learning_rates)} learning rates, got {self.lr_boundaries}")
-        if any(isinstance(b, bool) or not isinstance(b, int) or b < 1
+        if any(isinstance(b, bool) or not isinstance(b, int) or not 1 <= b <= MAX_STEPS
                for b in self.lr_boundaries) or list(self.lr_boundaries) != sorted(
                 set(self.lr_boundaries)):
             raise ValueError(
-                f"lr_boundaries must be increasing positive integers, got {self.lr_boundaries}")
-        if not 0.0 <= self.momentum < 1.0:
+                f"lr_boundaries must be increasing integers in [1, {MAX_STEPS:.0e}], got "
+                f"{self.lr_boundaries}")
+        if (isinstance(self.momentum, bool) or not isinstance(self.momentum, (int, float))
+                or not 0.0 <= self.momentum < 1.0):
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
-        if self.l2 < 0:
-            raise ValueError(f"l2 must be non-negative, got {self.l2!r}")
-        if self.value_loss_weight < 0:
-            raise ValueError(
-                f"value_loss_weight must be non-negative, got {self.value_loss_weight!r}")
+        _check_number("l2", self.l2, 0.0, 1.0)
+        _check_number("value_loss_weight", self.value_loss_weight, 0.0, 1000.0)
+        if not isinstance(self.augment, bool):
+            raise ValueError(f"augment must be true or false, got {self.augment!r}")
 
     def learning_rate(self, step: int) -> float:
         """The scheduled learning rate at optimizer step ``step`` (0-based)."""

@@ -98,29 +98,20 @@ class PipelineConfig:
     status_every: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("workers", "games_per_worker", "window", "steps_per_generation",
-                     "train_steps_per_call", "gate_games", "gate_parallel_games"):
-            _check_int(name, getattr(self, name), 1)
-        for name in ("train_start", "max_lag", "gate_temperature_moves", "sgf_every", "seed"):
-            _check_int(name, getattr(self, name), 0)
-        for name in ("inference_servers", "gate_simulations", "generations",
-                     "worker_pipelines"):
-            if getattr(self, name) is not None:
-                _check_int(name, getattr(self, name), 1)
-        if self.gpus_per_inference is not None:
-            _check_number("gpus_per_inference", self.gpus_per_inference, 0.0)
-        _check_number("inference_wait_ms", self.inference_wait_ms, 0.0)
-        _check_number("samples_per_position", self.samples_per_position, 0.0, open_low=True)
-        _check_number("status_every", self.status_every, 0.0, open_low=True)
-        if self.minutes is not None:
-            _check_number("minutes", self.minutes, 0.0, open_low=True)
-        _check_number("gate_threshold", self.gate_threshold, 0.0)
-        if self.gate_threshold > 1:
-            raise ValueError(f"gate_threshold must be in [0, 1], got {self.gate_threshold}")
+        for name, (low, high) in _INT_RANGES.items():
+            value = getattr(self, name)
+            if value is not None or name not in _OPTIONAL:
+                _check_int(name, value, low, high)
+        for name, (low, high, open_low) in _NUMBER_RANGES.items():
+            value = getattr(self, name)
+            if value is not None or name not in _OPTIONAL:
+                _check_number(name, value, low, open_low, high)
+        if not isinstance(self.gate_sprt, bool):
+            raise ValueError(f"gate_sprt must be true or false, got {self.gate_sprt!r}")
         if self.train_start > self.window:
             raise ValueError(f"train_start ({self.train_start}) must not exceed the replay "
                              f"window ({self.window} positions): training would never start")
-        if not 0 < self.sprt_p0 < self.sprt_p1 < 1:
+        if not 0 < self.sprt_p0 < self.sprt_p1 < 1:  # (both are finite numbers by now)
             raise ValueError(f"SPRT needs 0 < sprt_p0 < sprt_p1 < 1, got "
                              f"sprt_p0={self.sprt_p0}, sprt_p1={self.sprt_p1}")
         for name in ("sprt_alpha", "sprt_beta"):
@@ -135,16 +126,62 @@ def worker_pipelines(pipeline: PipelineConfig, server_clients: int) -> int:
     return max(1, min(wanted, pipeline.games_per_worker))
 
 
-def _check_int(name: str, value: Any, low: int) -> None:
+# Field -> (lowest, highest) of PipelineConfig's integers, and (lowest, highest, lowest
+# excluded) of its numbers. The upper bounds are far beyond any run (AlphaGo Zero: 2,000
+# workers' worth of games, a 500,000-game window) and refuse typos before they ask for
+# terabytes or run for centuries.
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "workers": (1, 100_000),
+    "games_per_worker": (1, 100_000),
+    "inference_servers": (1, 100_000),
+    "worker_pipelines": (1, 1024),
+    "window": (1, 10**10),
+    "train_start": (0, 10**10),
+    "max_lag": (0, 10**12),
+    "steps_per_generation": (1, 10**9),
+    "train_steps_per_call": (1, 10**6),
+    "gate_games": (1, 10**6),
+    "gate_simulations": (1, 1_000_000),
+    "gate_parallel_games": (1, 100_000),
+    "gate_temperature_moves": (0, 100_000),
+    "generations": (1, 10**9),
+    "seed": (0, 2**31 - 1),
+    "sgf_every": (0, 10**12),
+}
+_NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
+    "gpus_per_inference": (0.0, 1024.0, False),
+    "inference_wait_ms": (0.0, 60_000.0, False),
+    "samples_per_position": (0.0, 10_000.0, True),
+    "gate_threshold": (0.0, 1.0, False),
+    "sprt_p0": (0.0, 1.0, False),
+    "sprt_p1": (0.0, 1.0, False),
+    "sprt_alpha": (0.0, 1.0, False),
+    "sprt_beta": (0.0, 1.0, False),
+    "minutes": (0.0, 1e8, True),
+    "status_every": (0.0, 86_400.0, True),
+}
+_OPTIONAL = {"inference_servers", "gpus_per_inference", "worker_pipelines",
+             "gate_simulations", "generations", "minutes"}
+
+MAX_NAME_LENGTH = 100
+"""Longest run name (it is a directory name, and part of Ray actor names)."""
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value > high:
+        raise ValueError(f"{name} must be an integer <= {high}, got {value!r}")
 
 
-def _check_number(name: str, value: Any, low: float, open_low: bool = False) -> None:
+def _check_number(name: str, value: Any, low: float, open_low: bool = False,
+                  high: float = math.inf) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
             value) or value < low or (open_low and value == low):
         sign = ">" if open_low else ">="
         raise ValueError(f"{name} must be a finite number {sign} {low:g}, got {value!r}")
+    if value > high:
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -164,8 +201,17 @@ class RunConfig:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
 
     def __post_init__(self) -> None:
-        if not self.name or any(c in self.name for c in "/\\\0") or self.name.startswith("."):
-            raise ValueError(f"run name must be a plain file name, got {self.name!r}")
+        name = self.name
+        if (not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH
+                or not name.isprintable() or any(c in name for c in "/\\")
+                or name.startswith(".") or name != name.strip()):
+            raise ValueError(
+                f"run name must be a plain file name of 1 to {MAX_NAME_LENGTH} printable "
+                f"characters (no /, \\, leading dot, surrounding spaces, newline or other "
+                f"control character), got {name!r}")
+        if self.preset not in RUN_PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(RUN_PRESETS)}, got "
+                             f"{self.preset!r}")
         if self.network.board_size != self.rules.size:
             raise ValueError(
                 f"board size {self.rules.size} does not match the network "
