@@ -11,6 +11,11 @@ Settings come from the preset, then ``--config FILE`` (TOML with the tables ``[r
 flags. The resolved settings are written to ``<run-dir>/config.toml``; running again with
 the same ``--run-dir`` resumes that run (flags may change how it runs, not its board or
 network).
+
+A run started with the default ``--address local`` starts a Ray of its own that listens
+on 127.0.0.1 only (``selfplay.ray_session``). The terminal shows the run's own messages
+and its status line; what TensorFlow, Ray and the actors print goes to
+``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +32,8 @@ from rundir import config as run_config
 from rundir.config import RunConfig
 from rundir.run_dir import RunDir, RunDirError, write_text_atomic
 from rundir.toml_config import ConfigError, load_toml
+from selfplay.ray_session import LOCAL, RayStartError, listen_on_loopback_only, start_ray
+from selfplay.run_output import LOG_NAME, RunOutput
 
 
 def _int_at_least(low: int) -> Callable[[str], int]:
@@ -116,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--status-every", type=_number(0, open_low=True),
       help="seconds between status lines (default 2)")
     a("--seed", type=_int_at_least(0), help="random seed of the run (default 0)")
+    a("--verbose", action="store_true", help="show the messages of TensorFlow, Ray and the "
+      "actors on the terminal (by default they go to <run-dir>/logs/run.log)")
     return parser
 
 
@@ -220,50 +228,45 @@ def main(argv: list[str] | None = None) -> int:
         config, run_dir = resolve_config(args)
     except (ConfigError, RunDirError) as exc:
         parser.error(str(exc))
+    if args.address == LOCAL:
+        # Before anything imports Ray: a Ray started for this run listens on 127.0.0.1 only.
+        listen_on_loopback_only()
     from selfplay.driver import Pipeline
     from selfplay.game_record import GameRecordError
 
-    status_to_tty = sys.stderr.isatty()
+    with RunOutput(verbose=args.verbose) as out:
+        pipeline = Pipeline(config, run_dir, log=out.log, status=out.status)
+        try:
+            pipeline.prepare()
+        except (RunDirError, GameRecordError) as exc:
+            out.error(f"error: run directory {run_dir.root} is not usable: {exc}")
+            return 2
+        return _run_on_ray(args, config, run_dir, pipeline, out)
 
-    def status(line: str) -> None:
-        if status_to_tty:
-            sys.stderr.write("\r\033[K" + line)
-            sys.stderr.flush()
-        else:
-            print(line, flush=True)
 
-    def log(line: str) -> None:
-        if status_to_tty:
-            sys.stderr.write("\r\033[K")
-        print(line, flush=True)
-
-    pipeline = Pipeline(config, run_dir, log=log, status=status)
-    try:
-        pipeline.prepare()
-    except (RunDirError, GameRecordError) as exc:
-        print(f"error: run directory {run_dir.root} is not usable: {exc}", file=sys.stderr)
-        return 2
-    if args.address == "local" and "ray" not in sys.modules:
-        # A Ray started for this run alone listens on the loopback only: nothing of it is
-        # reachable from the network (Ray's switch for single-machine clusters).
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pipeline: Any,
+                out: RunOutput) -> int:
+    """Start or join Ray and run ``pipeline`` there, the libraries' output in the log."""
     import ray
 
     from selfplay.placement import PlacementError
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        try:
-            ray.init(address=args.address, namespace="zerogo", log_to_driver=True)
-        except ConnectionError as exc:
-            print(f"error: cannot join the Ray cluster at --address {args.address}: {exc}",
-                  file=sys.stderr)
-            return 2
+    out.divert(run_dir.logs_dir / LOG_NAME)
+    if out.log_path is not None:
+        out.log(f"messages of TensorFlow, Ray and the actors: {out.log_path} "
+                f"(--verbose shows them here)")
+    try:
+        started_here, dashboard = start_ray(args.address)
+    except RayStartError as exc:
+        out.error(f"error: {exc}")
+        return 2
+    if started_here and dashboard:
+        out.log(f"Ray dashboard: {dashboard}")
     try:
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
     except PlacementError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        out.error(f"error: {exc}")
         return 2
     finally:
         if started_here:
