@@ -42,6 +42,13 @@ class LocalRun:
     listeners: set[Listener]
     returncode: int
 
+    def explain(self) -> str:
+        """The end of the terminal output and of the run's log, for failure messages."""
+        log = self.run_dir / "logs" / "run.log"
+        tail = log.read_text()[-3000:] if log.is_file() else "(no log)"
+        return (f"exit code {self.returncode}\n--- terminal:\n{self.stdout[-3000:]}"
+                f"{self.stderr[-3000:]}\n--- {log}:\n{tail}")
+
 
 def user_environment(ray_tmp: Path) -> dict[str, str]:
     """The test process's environment without what the test suite sets for itself
@@ -93,8 +100,7 @@ def _run(ray_tmp: Path) -> LocalRun:
 
 
 def test_a_local_run_listens_on_the_loopback_only(local_run: LocalRun) -> None:
-    output = local_run.stdout + local_run.stderr
-    assert local_run.returncode == 0, output[-4000:]
+    assert local_run.returncode == 0, local_run.explain()
     names = {listener.name for listener in local_run.listeners}
     # The sampling saw Ray's servers and the actors, not just the driver.
     assert {"gcs_server", "raylet"} <= names, names
@@ -106,7 +112,7 @@ def test_a_local_run_listens_on_the_loopback_only(local_run: LocalRun) -> None:
 
 def test_a_local_run_keeps_library_noise_off_the_terminal(local_run: LocalRun) -> None:
     output = local_run.stdout + local_run.stderr
-    assert local_run.returncode == 0, output[-4000:]
+    assert local_run.returncode == 0, local_run.explain()
     check_run_dir(local_run.run_dir, 1, output)
     noisy = [line for line in output.splitlines() if any(n in line for n in NOISE)]
     assert not noisy, "library messages on the terminal:\n" + "\n".join(noisy[:20])
