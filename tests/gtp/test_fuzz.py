@@ -228,7 +228,7 @@ FAMILIES = {
     "vertex": ["play b {v}", "play w E{v}", "play b {v}5", "set_free_handicap A1 {v}"],
     "handicap": ["fixed_handicap {v}", "place_free_handicap {v}"],
     "colour": ["genmove {v}", "play {v} E5", "kata-genmove_analyze {v} 1"],
-    "sgf": ["loadsgf {sgf} {v}"],
+    "sgf": ["loadsgf {sgf} {v}", "printsgf {dir}/{v}.sgf", "printsgf {v}"],
 }
 SETUP = ["boardsize 9", "komi 7.5", "play b e5", "play w c3", "time_settings 0 1 0"]
 FINAL_SCORE = re.compile(r"= (0|[BW]\+\d{1,3}(\.5)?)\n\n")
@@ -285,7 +285,7 @@ def test_number_shaped_garbage_costs_one_answer_and_never_the_game(family, tmp_p
     refused = 0
     for template in FAMILIES[family]:
         for value in number_shapes():
-            answer = check_one_answer(engine, template.format(v=value, sgf=sgf))
+            answer = check_one_answer(engine, template.format(v=value, sgf=sgf, dir=tmp_path))
             if answer.startswith("?"):
                 refused += 1
             else:  # accepted: back to the known game before the next line
