@@ -5,8 +5,8 @@
 ``set_free_handicap``, ``loadsgf``, ``printsgf`` (which writes only to ``.sgf`` file
 names). Error messages start with the specification's (``illegal move``, ``cannot undo``,
 ``unacceptable size``, ...); numbers and vertices out of range are named after it
-(``unacceptable size: 99 (...)``), other details go to the log. Every argument is checked
-before anything changes: a refused command leaves the game as it was.
+(``unacceptable size: 99``, ``bad vertex list: ...``), other details go to the log. Every
+argument is checked before anything changes: a refused command leaves the game as it was.
 
 Komi is a whole or half number with ``|komi| <= 150`` (``gtp.game_state.check_komi``).
 
