@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from arena.sprt import Decision, Sprt, gate_decision
+from arena.stats import match_elo
 from go import RulesConfig
 from mcts import SearchConfig
 from network.config import NetworkConfig
-from selfplay.elo import match_elo
 from selfplay.game_loop import MatchResult, play_match
 
 

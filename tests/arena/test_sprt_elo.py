@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from arena.sprt import Decision, Sprt, gate_decision
-from selfplay.elo import elo_from_score, match_elo
+from arena.stats import elo_from_score, match_elo
 
 
 def test_sprt_bounds_and_llr_follow_wald():

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from arena.referee import GameResult, MatchResult, play_match
 from go import sgf
 from gtp.client import GtpClient
-from gtp.match import GameResult, MatchResult, play_match
 from tests.gtp.conftest import REPO, engine_env
 
-FAULTY = shlex.join([sys.executable, str(Path(__file__).with_name("faulty_engine.py"))])
+FAULTY = shlex.join([sys.executable,
+                     str(Path(__file__).parents[1] / "gtp" / "faulty_engine.py")])
 
 
 def compare_with_gnugo(gnugo: str, games: list[GameResult]) -> int:
@@ -102,7 +103,7 @@ def test_faults_lose_the_game_with_the_reason(gnugo, tmp_path, mode, loser_reaso
 
 def test_command_line(gnugo, tmp_path):
     out = subprocess.run(
-        [sys.executable, "-m", "gtp.match", "--black", gnugo + " --capture-all-dead",
+        [sys.executable, "-m", "arena.referee", "--black", gnugo + " --capture-all-dead",
          "--white", gnugo, "--games", "2", "--size", "9", "--komi", "7.5", "--sgf-dir",
          str(tmp_path), "--alternate"],
         capture_output=True, text=True, cwd=REPO, env=engine_env(), timeout=300)
@@ -113,7 +114,7 @@ def test_command_line(gnugo, tmp_path):
     assert "as black" in lines[2] and lines[-1].startswith("Elo A - B")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["game-0001.sgf", "game-0002.sgf"]
     bad = subprocess.run(
-        [sys.executable, "-m", "gtp.match", "--black", gnugo, "--white", gnugo,
+        [sys.executable, "-m", "arena.referee", "--black", gnugo, "--white", gnugo,
          "--size", "25"], capture_output=True, text=True, cwd=REPO, env=engine_env(),
         timeout=60)
     assert bad.returncode == 2 and "board size must be between 2 and 19" in bad.stderr

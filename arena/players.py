@@ -1,6 +1,6 @@
 """The ladder's in-process players: uniform random, the policy network alone, network + search.
 
-Every player plays many games at once. A match loop (``selfplay.ladder_match``) gives each
+Every player plays many games at once. A match loop (``arena.match_loop``) gives each
 player ``slots`` games; per turn it asks a player for the moves of all the games where it
 is to move in ONE call (``moves``), so the network players evaluate all those positions
 (or all their search leaves) in one batch, and tells both players every move played

@@ -1,22 +1,22 @@
-"""``python -m selfplay.evaluate``: the evaluation ladder of a run, with Elo ratings and plots.
+"""``python -m arena.ladder``: the evaluation ladder of a run, with Elo ratings and plots.
 
 Examples::
 
-    python -m selfplay.evaluate --run-dir runs/laptop5
-    python -m selfplay.evaluate --run-dir runs/laptop5 --games 100 --playouts 64 \\
+    python -m arena.ladder --run-dir runs/laptop5
+    python -m arena.ladder --run-dir runs/laptop5 --games 100 --playouts 64 \\
         --opponents random,policy,gnugo:0,gnugo:1
 
-The run's promoted checkpoints (``selfplay.ladder_entrants``) play each other (consecutive
+The run's promoted checkpoints (``arena.ladder_entrants``) play each other (consecutive
 generations) and fixed anchors: the uniform-random player (Elo 0 by definition), each
 checkpoint's network alone (one evaluation per move, no search), and GNU Go at the chosen
 levels. Network-against-network and network-against-random games are played in this
 process, many at once, each side's positions (or search leaves) evaluated in one batch;
-games against GNU Go go through the GTP referee (``gtp.match``) with the checkpoint served
+games against GNU Go go through the GTP referee (``arena.referee``) with the checkpoint served
 by ``python -m gtp --checkpoint ...``. The rules (board, komi, move limit) are the run's.
 
 Results are stored per pairing in ``<run>/ladder/results/`` and reused: a rerun plays only
 the missing games (``--games`` more games per pairing adds that many). Ratings are fitted
-by maximum likelihood over all the ladder's games (``selfplay.rating_fit``, random fixed
+by maximum likelihood over all the ladder's games (``arena.rating_fit``, random fixed
 at 0) and written with their 95% intervals to ``<run>/ladder/ratings.csv``; the figure
 goes to ``<run>/ladder/elo.png`` and, with the same numbers, to TensorBoard
 (``<run>/ladder/logs``); ``<run>/ladder/report.md`` holds the tables as Markdown.
@@ -36,8 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
-from selfplay.ladder_entrants import (
+from arena.ladder_entrants import (
     RANDOM,
     Checkpoint,
     Opponents,
@@ -45,10 +44,11 @@ from selfplay.ladder_entrants import (
     plan_pairings,
     promoted_checkpoints,
 )
-from selfplay.ladder_match import play_games, play_gtp_games
-from selfplay.ladder_plot import RatedPlayer, render_png, write_tensorboard
-from selfplay.ladder_store import LadderStore, LadderStoreError, PairingRecord
-from selfplay.rating_fit import PairResult, fit_ratings
+from arena.ladder_plot import RatedPlayer, render_png, write_tensorboard
+from arena.ladder_store import LadderStore, LadderStoreError, PairingRecord
+from arena.match_loop import play_games, play_gtp_games
+from arena.rating_fit import PairResult, fit_ratings
+from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
 
 DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
 GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results
@@ -64,7 +64,7 @@ def default_gnugo() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m selfplay.evaluate", description=__doc__,
+        prog="python -m arena.ladder", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     a = parser.add_argument
     a("--run-dir", type=Path, required=True, help="the run directory to evaluate")
@@ -200,7 +200,7 @@ class Ladder:
         return self._evaluators[checkpoint.name]
 
     def _player(self, spec: PlayerSpec, seed: int):
-        from selfplay.ladder_players import PolicyPlayer, RandomPlayer, SearchPlayer
+        from arena.players import PolicyPlayer, RandomPlayer, SearchPlayer
 
         if spec.kind == "random":
             return RandomPlayer(seed, name=spec.name)
@@ -329,7 +329,7 @@ def ratings_csv(rows: Sequence[RatedPlayer]) -> str:
 
 
 def _rate_text(points: float, games: int) -> str:
-    from selfplay.elo import match_elo
+    from arena.stats import match_elo
 
     if not games:
         return "-"
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     opponents = check_args(parser, args)
-    from gtp.match import MatchError
+    from arena.referee import MatchError
     from network import CheckpointError, backend
 
     backend.configure(gpu_memory_growth=True, threads=args.threads)

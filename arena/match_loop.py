@@ -1,14 +1,14 @@
 """Ladder matches: in-process between two batched players, or over GTP through the referee.
 
 ``play_games(a, b, rules, games)`` plays ``games`` games of player ``a`` against player
-``b`` (``selfplay.ladder_players``), ``parallel`` at once. Game ``i`` gives ``a`` black when
+``b`` (``arena.players``), ``parallel`` at once. Game ``i`` gives ``a`` black when
 ``first_colour * (-1) ** i`` is +1, so a match resumed after an odd number of stored games
 keeps alternating. Every turn each player gets the positions of all games where it is to
 move in one call. Games end by two passes, the move limit (both counted by area with
 komi), or resignation.
 
 ``play_gtp_games(command_a, command_b, rules, games)`` does the same for two GTP programs
-(GNU Go, a checkpoint served by ``python -m gtp``) through ``gtp.match.play_match``, the
+(GNU Go, a checkpoint served by ``python -m gtp``) through ``arena.referee.play_match``, the
 referee that checks every move with the project's rules and scores with them.
 
 Both return ``GameOutcome``s from ``a``'s side: its colour and the winner (+1 black,
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from arena.players import RESIGN, Player
 from go import Position, RulesConfig
-from selfplay.ladder_players import RESIGN, Player
 
 
 @dataclass(frozen=True)
@@ -143,14 +143,14 @@ def play_games(a: Player, b: Player, rules: RulesConfig, games: int, parallel: i
 def play_gtp_games(command_a: str, command_b: str, rules: RulesConfig, games: int,
                    first_colour: int = 1, move_timeout: float = 120.0,
                    report: Callable[[str], None] | None = None) -> list[GameOutcome]:
-    """Play ``games`` games between two GTP programs through ``gtp.match.play_match``.
+    """Play ``games`` games between two GTP programs through ``arena.referee.play_match``.
 
     Program ``a`` (``command_a``) has black in the first game when ``first_colour`` is +1;
     colours alternate. The referee counts games by the project's rules with
     ``rules.komi`` and ``rules.max_moves``; a program that makes an illegal move, crashes
     or times out loses that game (result ``B+F``/``W+F``/``+T``).
     """
-    from gtp.match import play_match
+    from arena.referee import play_match
 
     if first_colour not in (1, -1):
         raise ValueError(f"first_colour must be +1 or -1, got {first_colour!r}")

@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 
 import go
-from go import RulesConfig
-from mcts import forced_pass
-from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
-from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
-from selfplay.ladder_entrants import (
+from arena.ladder_entrants import (
     Checkpoint,
     Opponents,
     PlayerSpec,
@@ -21,15 +17,19 @@ from selfplay.ladder_entrants import (
     promoted_checkpoints,
     run_seconds,
 )
-from selfplay.ladder_match import GameOutcome, play_games
-from selfplay.ladder_players import (
+from arena.ladder_store import LadderStore, LadderStoreError
+from arena.match_loop import GameOutcome, play_games
+from arena.players import (
     RESIGN,
     PolicyPlayer,
     RandomPlayer,
     SearchPlayer,
     guarded_legal,
 )
-from selfplay.ladder_store import LadderStore, LadderStoreError
+from go import RulesConfig
+from mcts import forced_pass
+from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
+from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
 
 RULES5 = RulesConfig(size=5, komi=0.5, max_moves=50)
 
@@ -236,7 +236,7 @@ def test_the_reference_config_resolves(tmp_path):
     (["--resign-threshold", "2"], "--resign-threshold must be in"),
 ])
 def test_evaluate_refuses_bad_flags(tmp_path, capsys, flags, message):
-    from selfplay.evaluate import main
+    from arena.ladder import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["--run-dir", str(tmp_path), *flags])
@@ -244,7 +244,7 @@ def test_evaluate_refuses_bad_flags(tmp_path, capsys, flags, message):
 
 
 def test_evaluate_names_a_missing_run_directory(tmp_path, capsys):
-    from selfplay.evaluate import main
+    from arena.ladder import main
 
     assert main(["--run-dir", str(tmp_path / "nothing"), "--opponents", "random"]) == 2
     assert "nothing: not a run directory" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """The referee: two GTP programs play each other; the project's rules count the games.
 
-``python -m gtp.match --black "CMD" --white "CMD" --games N --size 9 --komi 7.5
+``python -m arena.referee --black "CMD" --white "CMD" --games N --size 9 --komi 7.5
 --sgf-dir DIR [--alternate]`` plays N games. Program A is the ``--black`` command and
 program B the ``--white`` one; with ``--alternate`` they swap colours every other game.
 The referee keeps its own ``go.Position``: every move an engine generates is checked
@@ -308,7 +308,7 @@ def _record(game: GameResult, black_name: str, white_name: str) -> Game:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: play the match, print one line per game, then the table."""
     parser = argparse.ArgumentParser(
-        prog="python -m gtp.match", description="Play two GTP programs against each other.")
+        prog="python -m arena.referee", description="Play two GTP programs against each other.")
     parser.add_argument("--black", required=True, help="command of program A (black first)")
     parser.add_argument("--white", required=True, help="command of program B (white first)")
     parser.add_argument("--games", type=int, default=2)
