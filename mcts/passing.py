@@ -10,6 +10,9 @@ decision about the count, not about territory:
   candidate at the root while the count says the player to move is losing and another legal
   move exists.
 
+``RESIGN`` is what a player's move decision (the GTP engine's, the arena's players') returns
+instead of a move to resign.
+
 Values and scores follow the package convention: from the point of view of the player to
 move (``position.score() * position.to_play > 0`` means the player to move is ahead).
 """
@@ -17,6 +20,8 @@ move (``position.score() * position.to_play > 0`` means the player to move is ah
 from __future__ import annotations
 
 from go import Position
+
+RESIGN = -1  # returned instead of a move (flat index, pass = N*N) to resign
 
 
 def forced_pass(position: Position) -> bool:

@@ -25,7 +25,7 @@ import shutil
 
 import pytest
 
-from arena.match_loop import play_games
+from arena.match_loop import play_match
 from arena.players import PolicyPlayer, RandomPlayer
 from tests.learning.short_training import RunDirWriter, ShortTraining, train
 
@@ -73,7 +73,7 @@ def policy_player(seed: int, weights=None) -> PolicyPlayer:
 
 def score(a, b, games: int = EVAL_GAMES) -> float:
     """``a``'s share of the points in ``games`` games, colours alternating."""
-    outcomes = play_games(a, b, SETTINGS.rules(), games, parallel=100)
+    outcomes = play_match(a, b, SETTINGS.rules(), games, parallel=100).games
     return sum(o.a_points for o in outcomes) / len(outcomes)
 
 
