@@ -112,3 +112,21 @@ def test_a_worker_splits_its_games_over_pipelined_groups():
         range(len(report.games), len(report.games) + len(bounded.games)))
     with pytest.raises(ValueError, match="between 1 and games=1 evaluators, got 2"):
         SelfPlayWorker(evaluators, RULES, SearchConfig(num_simulations=8), games=1)
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_the_gatekeeper_plays_real_networks_through_the_arena_loop():
+    from network import build_model
+    from network.config import NetworkConfig
+    from selfplay.gatekeeper import Gatekeeper
+
+    config = NetworkConfig.tiny(5)
+    gate = Gatekeeper(config, RULES, SearchConfig(num_simulations=4, add_noise=False),
+                      threads=1, seed=0)
+    weights = build_model(config).get_weights()
+    report = gate.play(weights, weights, games=4, threshold=0.0, sprt=None, parallel=4)
+    assert report["games"] == report["planned"] == 4 and not report["stopped_early"]
+    assert report["wins"] + report["losses"] + report["draws"] == 4
+    assert report["promoted"] and report["decision"] == "promote"  # threshold 0: any score
+    assert report["elo_low"] <= report["elo"] <= report["elo_high"]
