@@ -33,12 +33,13 @@ from mcts.known_evaluators import (
     FixedPriorEvaluator,
     RandomValueEvaluator,
 )
-from mcts.passing import forced_pass, pass_refused
+from mcts.passing import RESIGN, forced_pass, pass_refused
 from mcts.resignation import calibrate_resign_threshold, resign_false_positive_rate
 from mcts.search import BatchedSearch, RootStats
 
 __all__ = [
-    "AreaEvaluator", "BatchedSearch", "ColourEvaluator", "Evaluator", "FixedPriorEvaluator",
-    "RandomValueEvaluator", "RootStats", "SearchConfig", "UniformEvaluator",
+    "RESIGN", "AreaEvaluator", "BatchedSearch", "ColourEvaluator", "Evaluator",
+    "FixedPriorEvaluator", "RandomValueEvaluator", "RootStats", "SearchConfig",
+    "UniformEvaluator",
     "calibrate_resign_threshold", "forced_pass", "pass_refused", "resign_false_positive_rate",
 ]

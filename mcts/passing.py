@@ -17,6 +17,9 @@ engines use:
 Inside the search tree both players may pass freely; the tree sees that two passes end and
 score the game.
 
+``RESIGN`` is what a player's move decision (the GTP engine's, the arena's players') returns
+instead of a move to resign.
+
 Values and scores follow the package convention: from the point of view of the player to
 move (``position.score() * position.to_play > 0`` means the player to move is ahead).
 """
@@ -24,6 +27,8 @@ move (``position.score() * position.to_play > 0`` means the player to move is ah
 from __future__ import annotations
 
 from go import Position
+
+RESIGN = -1  # returned instead of a move (flat index, pass = N*N) to resign
 
 
 def _has_point(position: Position) -> bool:

@@ -1,25 +1,48 @@
 """The gatekeeper: plays a candidate network against the best and decides on promotion.
 
-Two networks live in this process; ``play_match`` runs both searches over many games at
-once (each side's leaves batched to its own network), alternating colours, without noise.
-The match stops when ``sprt.gate_decision`` decides (early by the sequential test, or
-after ``games`` games against the threshold). The report holds the result and the Elo
-difference (candidate minus best) with its 95% interval.
+Two networks live in this process; ``play_gate_match`` plays them through the arena's one
+match loop (``arena.match_loop.play_match``), each side an
+``arena.players.BatchedSearchPlayer`` searching all its games at once (its leaves batched to
+its own network), alternating colours, without noise. The match stops when
+``arena.sprt.gate_decision`` decides (early by the sequential test, or after ``games`` games
+against the threshold). The report holds the result and the Elo difference (candidate
+minus best) with its 95% interval (``arena.stats.match_elo``).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from arena.match_loop import MatchResult, play_match
+from arena.players import BatchedSearchPlayer
 from arena.sprt import Decision, Sprt, gate_decision
+from arena.stats import match_elo
 from go import RulesConfig
-from mcts import SearchConfig
+from mcts import Evaluator, SearchConfig
 from network.config import NetworkConfig
-from selfplay.elo import match_elo
-from selfplay.game_loop import MatchResult, play_match
+
+
+def play_gate_match(candidate: Evaluator, best: Evaluator, rules: RulesConfig,
+                    search: SearchConfig, games: int, parallel: int = 64,
+                    stop: Callable[[MatchResult], bool] | None = None,
+                    seed: int | None = None) -> MatchResult:
+    """Play up to ``games`` games of ``candidate`` (player ``a``) against ``best``.
+
+    Game ``i`` gives the candidate black when ``i`` is even, white when odd. At most
+    ``parallel`` games run at once; per turn each side searches all the games where it is
+    to move (one ``evaluate`` call per simulation step), ``search.num_simulations`` new
+    simulations per move, moves chosen by ``search``'s temperature schedule, resignation
+    by its threshold. After each finished game ``stop(result)`` may end the match.
+    """
+    seeds = np.random.default_rng(seed).integers(2**63, size=2)
+    players = [BatchedSearchPlayer(evaluator, name, search, seed=int(s))
+               for evaluator, name, s in ((candidate, "candidate", seeds[0]),
+                                          (best, "best", seeds[1]))]
+    return play_match(players[0], players[1], rules, games, parallel=parallel, stop=stop)
 
 
 def gate_report(result: MatchResult, planned: int, threshold: float,
@@ -85,9 +108,9 @@ class Gatekeeper:
             return gate_decision(result.score, result.played, games, threshold,
                                  sprt) is not Decision.CONTINUE
 
-        result = play_match(evaluators["candidate"], evaluators["best"], self.rules,
-                            self.search, games, parallel=parallel, stop=stop,
-                            seed=int(self._rng.integers(2**63)))
+        result = play_gate_match(evaluators["candidate"], evaluators["best"], self.rules,
+                                 self.search, games, parallel=parallel, stop=stop,
+                                 seed=int(self._rng.integers(2**63)))
         report = gate_report(result, games, threshold, sprt)
         report["seconds"] = time.perf_counter() - start
         return report

@@ -1,28 +1,31 @@
-"""The ladder's in-process players: uniform random, the policy network alone, network + search.
+"""In-process players: uniform random, the policy network alone, the network with search.
 
-Every player plays many games at once. A match loop (``selfplay.ladder_match``) gives each
-player ``slots`` games; per turn it asks a player for the moves of all the games where it
-is to move in ONE call (``moves``), so the network players evaluate all those positions
-(or all their search leaves) in one batch, and tells both players every move played
-(``observe``).
+Every player plays many games at once (``arena.match_loop.Player``): the match loop gives
+each player ``slots`` games, asks it per turn for the moves of all the games where it is to
+move in ONE call (``moves``), so the network players evaluate all those positions (or all
+their search leaves) in one batch, and tells both players every move played (``observe``).
 
-The network players decide exactly as the GTP engine (``python -m gtp``) does, so that a
-checkpoint rated in-process is the same player as that checkpoint served over GTP against
-GNU Go:
+The network players pass by the project's one rule (``mcts.forced_pass``, ``mcts.passing``):
 
 * pass when no point is legal, or when the opponent just passed and the area score
   (komi included) already wins for the player to move (passing ends the game);
 * otherwise never pass while behind on the area score if a point is legal (the search's
-  pass guard; the policy player applies the same rule to its legal moves);
-* ``PolicyPlayer``: the legal move with the highest prior after one network evaluation
-  (no search); equal to ``python -m gtp --playouts 1 --resign-threshold -1``;
-* ``SearchPlayer``: ``playouts`` new simulations of ``mcts.BatchedSearch`` per move with the
-  engine's search settings (``gtp.search_player.PlayerConfig``: no noise, tree reuse),
-  the most-visited move, resignation when the search's value for the player to move is
-  below ``resign_threshold`` from move ``resign_after_move`` on.
+  pass guard; the policy player applies the same rule to its legal moves).
 
-``RandomPlayer`` plays a uniformly random legal move, pass included (pass is always legal,
-so it passes with probability ``1 / (legal points + 1)``).
+``PolicyPlayer``: the legal move with the highest prior after one network evaluation (no
+search); equal to ``python -m gtp --playouts 1 --resign-threshold -1``.
+
+``BatchedSearchPlayer``: one ``mcts.BatchedSearch`` over all its games, a number of new
+simulations per move (the tree follows the game), resignation when the search's value
+for the player to move is below the threshold from ``resign_after_move`` on. The gate
+builds it from the run's gate search; ``BatchedSearchPlayer.engine_like`` builds the
+ladder's, with the GTP engine's search settings (``gtp.search_player.PlayerConfig``: no
+noise, the most-visited move), so that a checkpoint rated in-process is the same player
+as that checkpoint served over GTP. (The engine's own single-game search, with its time
+budget and analysis, is ``gtp.search_player.EngineSearch``.)
+
+``RandomPlayer`` plays a uniformly random legal point (with ``passes``, pass is one more
+legal move to draw).
 
 Values are from the point of view of the player to move.
 """
@@ -30,32 +33,11 @@ Values are from the point of view of the player to move.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
 from go import Position
-from mcts import BatchedSearch, Evaluator, forced_pass, pass_refused
-
-RESIGN = -1  # returned by ``moves`` instead of a move to resign
-
-
-class Player(Protocol):
-    """What the match loop needs from a player."""
-
-    name: str
-
-    def reset(self, slots: int) -> None:
-        """Prepare ``slots`` game slots (called once per match)."""
-
-    def start(self, slot: int, position: Position) -> None:
-        """A new game begins in ``slot`` at ``position``."""
-
-    def moves(self, slots: Sequence[int], positions: Sequence[Position]) -> list[int]:
-        """The moves (flat index, pass = N*N, or ``RESIGN``) in ``positions``, one per slot."""
-
-    def observe(self, slot: int, move: int) -> None:
-        """``move`` was played in ``slot`` (by either side)."""
+from mcts import RESIGN, BatchedSearch, Evaluator, SearchConfig, forced_pass, pass_refused
 
 
 def split_forced_passes(positions: Sequence[Position]) -> tuple[list[int], list[int]]:
@@ -146,35 +128,56 @@ class PolicyPlayer:
         pass
 
 
-class SearchPlayer:
-    """The network with ``playouts`` simulations of PUCT search per move (GTP engine rules).
+class BatchedSearchPlayer:
+    """The network with PUCT search, all its games in one ``mcts.BatchedSearch``.
 
     Args:
-        evaluator: the network.
-        name: how the ladder calls this player.
-        playouts: new simulations per move (the tree of the previous move is reused).
-        leaves_per_tree: leaves per tree per search step (virtual loss), as ``--batch``.
-        resign_threshold: resign below this value (player to move's view); ``None``: never.
+        evaluator: the network (or any ``mcts.Evaluator``).
+        name: how matches call this player.
+        search: the search settings (noise, temperature schedule, resignation threshold).
+        simulations: new simulations per move (the previous move's tree is reused);
+            ``None``: ``search.num_simulations``.
+        temperature: passed to ``choose_move``; ``None``: the search's schedule, 0: the
+            most-visited move.
         resign_after_move: no resignation before this move number.
         seed: seeds the search.
     """
 
-    def __init__(self, evaluator: Evaluator, name: str, playouts: int,
-                 leaves_per_tree: int = 8, resign_threshold: float | None = -0.9,
-                 resign_after_move: int = 10, seed: int | None = None) -> None:
+    def __init__(self, evaluator: Evaluator, name: str, search: SearchConfig,
+                 simulations: int | None = None, temperature: float | None = None,
+                 resign_after_move: int = 0, seed: int | None = None) -> None:
+        if simulations is not None and simulations < 1:
+            raise ValueError(f"playouts must be at least 1, got {simulations}")
+        self.name = name
+        self.evaluator = evaluator
+        self.search_config = search
+        self.simulations = search.num_simulations if simulations is None else int(simulations)
+        self.temperature = temperature
+        self.resign_after_move = int(resign_after_move)
+        self._seed = seed
+        self.search: BatchedSearch | None = None
+
+    @classmethod
+    def engine_like(cls, evaluator: Evaluator, name: str, playouts: int,
+                    leaves_per_tree: int = 8, resign_threshold: float | None = -0.9,
+                    resign_after_move: int = 10, seed: int | None = None
+                    ) -> BatchedSearchPlayer:
+        """The player the GTP engine is with ``--playouts playouts``: the engine's search
+        settings, the most-visited move, resignation below ``resign_threshold`` (``None``:
+        never) from move ``resign_after_move`` on."""
         from gtp.search_player import PlayerConfig
 
         if playouts < 1:
             raise ValueError(f"playouts must be at least 1, got {playouts}")
-        self.name = name
-        self.evaluator = evaluator
-        self.playouts = int(playouts)
-        self.player_config = PlayerConfig(
-            playouts=playouts, leaves_per_tree=leaves_per_tree,
-            resign_threshold=resign_threshold, resign_after_move=resign_after_move)
-        self.search_config = self.player_config.search_config()
-        self._seed = seed
-        self.search: BatchedSearch | None = None
+        config = PlayerConfig(playouts=playouts, leaves_per_tree=leaves_per_tree,
+                              resign_threshold=resign_threshold,
+                              resign_after_move=resign_after_move)
+        return cls(evaluator, name, config.search_config(), simulations=playouts,
+                   temperature=0.0, resign_after_move=resign_after_move, seed=seed)
+
+    @property
+    def playouts(self) -> int:
+        return self.simulations
 
     def reset(self, slots: int) -> None:
         self.search = BatchedSearch(self.evaluator, self.search_config, slots, seed=self._seed)
@@ -187,13 +190,13 @@ class SearchPlayer:
         out, ask = split_forced_passes(positions)
         if ask:
             games = [int(slots[i]) for i in ask]
-            search.run(simulations=self.playouts, games=games)
-            after = self.player_config.resign_after_move
+            search.run(simulations=self.simulations, games=games)
             for i, g in zip(ask, games, strict=True):
-                if positions[i].move_number >= after and search.should_resign(g):
+                if (positions[i].move_number >= self.resign_after_move
+                        and search.should_resign(g)):
                     out[i] = RESIGN
                 else:
-                    out[i] = search.choose_move(g, temperature=0.0)
+                    out[i] = search.choose_move(g, temperature=self.temperature)
         return out
 
     def observe(self, slot: int, move: int) -> None:
