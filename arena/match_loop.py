@@ -20,6 +20,14 @@ keeps its own ``go.Position`` per game and checks every move against the rules:
   reports (a crash, a timeout (``+T``), an unreadable answer, refusing a legal move).
 
 Outcomes are from ``a``'s side: its colour and the winner (+1 black, -1 white, 0 draw).
+
+Results are counted in start order (``StartOrder``): game ``i`` joins the match's result,
+and ``stop`` sees it, only once every game started before ``i`` has finished; games that
+finish early wait. So a stopping rule never sees a sample of the shortest games (quick
+resignations) ahead of the long ones, which would bias it. With ``opening``, game ``i``
+starts from the position after the moves ``opening(i)`` (played from the empty board by
+neither player); the gate gives both games of a colour pair (``2k``, ``2k + 1``) the same
+opening, so the games differ from pair to pair while the colours stay fair.
 """
 
 from __future__ import annotations
@@ -27,13 +35,43 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from arena.stats import EloEstimate, format_elo, match_elo, wilson_interval
 from go import IllegalMove, Position, RulesConfig, coords
 from mcts import RESIGN
 
 COLOUR_NAME = {1: "black", -1: "white"}
+
+T = TypeVar("T")
+
+
+class StartOrder(Generic[T]):
+    """Releases results in the order their games started, whatever order they finish in.
+
+    ``add(index, item)`` files the result of game ``index`` (0-based, in start order) and
+    returns the results that are now countable, in start order: those of the games
+    ``counted .. j`` where every game up to ``j`` has finished. ``waiting`` is how many
+    finished results still wait for an earlier game.
+    """
+
+    def __init__(self) -> None:
+        self.counted = 0
+        self._pending: dict[int, T] = {}
+
+    @property
+    def waiting(self) -> int:
+        return len(self._pending)
+
+    def add(self, index: int, item: T) -> list[T]:
+        if index < self.counted or index in self._pending:
+            raise ValueError(f"game {index} was already counted or filed")
+        self._pending[index] = item
+        ready = []
+        while self.counted in self._pending:
+            ready.append(self._pending.pop(self.counted))
+            self.counted += 1
+        return ready
 
 
 class Forfeit(Exception):
@@ -155,14 +193,19 @@ class GameOutcome:
 class MatchResult:
     """The finished games of a match, from player ``a``'s (label ``"A"``) side.
 
-    games: outcomes in start order (while the match runs, in the order they ended).
+    games: the counted outcomes, in start order: game ``i`` is counted once every game
+        started before it has finished (``StartOrder``).
     names: what each player calls itself, by label (``"A"``, ``"B"``).
     stopped_early: the ``stop`` function ended the match before every planned game.
+    uncounted: games that had finished when ``stop`` ended the match but still waited for
+        an earlier game; they are left out of ``games`` (counting them would favour short
+        games again).
     """
 
     games: list[GameOutcome] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)
     stopped_early: bool = False
+    uncounted: int = 0
 
     @property
     def played(self) -> int:
@@ -234,14 +277,18 @@ class MatchResult:
 def play_match(a: Player, b: Player, rules: RulesConfig, games: int, parallel: int = 64,
                first_colour: int = 1, alternate: bool = True,
                on_game: Callable[[GameOutcome], None] | None = None,
-               stop: Callable[[MatchResult], bool] | None = None) -> MatchResult:
+               stop: Callable[[MatchResult], bool] | None = None,
+               opening: Callable[[int], Sequence[int]] | None = None) -> MatchResult:
     """Play up to ``games`` games of ``a`` against ``b`` (see the module docstring).
 
-    ``on_game`` is called with each outcome as its game ends. After each finished game
-    ``stop(result)`` may end the match; games still in progress are then abandoned, so the
-    result holds only complete games (``stopped_early`` says whether some were missing).
-    Returns the outcomes in start order. Any exception a player raises other than
-    ``Forfeit`` (a program refusing the board size, say) ends the match and propagates.
+    ``on_game`` is called with each outcome as its game ends (in finish order). Each time
+    a game is counted (in start order, see ``StartOrder``) ``stop(result)`` may end the
+    match; games still in progress, and finished ones waiting for an earlier game, are then
+    left out, so the result holds the complete games ``0 .. played - 1`` (``stopped_early``
+    says whether some were missing). ``opening(i)``: the moves (flat indices, legal, not
+    ending the game) played before game ``i`` starts; ``None``: the empty board. Any
+    exception a player raises other than ``Forfeit`` (a program refusing the board size,
+    say) ends the match and propagates.
     """
     if games < 1 or parallel < 1:
         raise ValueError(f"a match needs games >= 1 and parallel >= 1, got {games}, {parallel}")
@@ -250,11 +297,9 @@ def play_match(a: Player, b: Player, rules: RulesConfig, games: int, parallel: i
     if a is b:
         raise ValueError(f"a player cannot play itself: {a.name!r}")
     match = _Match(a, b, rules, games, min(parallel, games), first_colour, alternate,
-                   on_game, stop)
+                   on_game, stop, opening)
     match.run()
-    result = match.result
-    result.games.sort(key=lambda g: g.index)
-    return result
+    return match.result
 
 
 class _Match:
@@ -263,7 +308,8 @@ class _Match:
     def __init__(self, a: Player, b: Player, rules: RulesConfig, games: int, slots: int,
                  first_colour: int, alternate: bool,
                  on_game: Callable[[GameOutcome], None] | None,
-                 stop: Callable[[MatchResult], bool] | None) -> None:
+                 stop: Callable[[MatchResult], bool] | None,
+                 opening: Callable[[int], Sequence[int]] | None) -> None:
         self.players = {1: a, -1: b}  # by side: +1 is a, -1 is b
         self.rules = rules
         self.games = games
@@ -271,6 +317,8 @@ class _Match:
         self.alternate = alternate
         self.on_game = on_game
         self.stop = stop
+        self.opening = opening
+        self.order: StartOrder[GameOutcome] = StartOrder()
         self.index = [-1] * slots  # game index per slot, -1: idle
         self.colour = [0] * slots  # a's colour per slot
         self.positions: list[Position | None] = [None] * slots
@@ -310,7 +358,7 @@ class _Match:
                 colour = -colour
             self.colour[slot] = colour
             self.started += 1
-            position = Position.from_rules(self.rules)
+            position = self._opening(self.started - 1)
             self.positions[slot] = position
             try:
                 for side, player in self.players.items():
@@ -321,6 +369,19 @@ class _Match:
                 continue
             return
         self.index[slot] = -1
+
+    def _opening(self, index: int) -> Position:
+        position = Position.from_rules(self.rules)
+        moves = [] if self.opening is None else list(self.opening(index))
+        for move in moves:
+            try:
+                position = position.play(int(move))
+            except IllegalMove as exc:
+                raise ValueError(f"opening of game {index} {moves}: move {move} is illegal "
+                                 f"({exc.reason})") from None
+        if position.is_over():
+            raise ValueError(f"opening of game {index} {moves} ends the game")
+        return position
 
     def _play(self, slot: int, move: int | Forfeit) -> None:
         position = self.positions[slot]
@@ -366,15 +427,18 @@ class _Match:
         final = self.positions[slot]
         outcome = GameOutcome(self.colour[slot], int(winner), result, final.move_number,
                               reason, index=self.index[slot], final=final, score=score)
-        self.result.games.append(outcome)
         self.index[slot] = -1
         self._names()
         if self.on_game is not None:
             self.on_game(outcome)
-        if self.stop is not None and self.stop(self.result):
-            self.stopped = True
-            self.result.stopped_early = self.result.played < self.games
-            return
+        for counted in self.order.add(outcome.index, outcome):
+            self.result.games.append(counted)
+            if self.stop is not None and self.stop(self.result):
+                self.stopped = True
+                self.result.stopped_early = self.result.played < self.games
+                self.result.uncounted = self.order.waiting + (
+                    self.order.counted - self.result.played)
+                return
         if refill:
             self._fill(slot)
 

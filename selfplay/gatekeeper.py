@@ -3,10 +3,13 @@
 Two networks live in this process; ``play_gate_match`` plays them through the arena's one
 match loop (``arena.match_loop.play_match``), each side an
 ``arena.players.BatchedSearchPlayer`` searching all its games at once (its leaves batched to
-its own network), alternating colours, without noise. The match stops when
-``arena.sprt.gate_decision`` decides (early by the sequential test, or after ``games`` games
-against the threshold). The report holds the result and the Elo difference (candidate
-minus best) with its 95% interval (``arena.stats.match_elo``).
+its own network), without noise. Games are played in colour pairs (game ``2k`` gives the
+candidate black, ``2k + 1`` white) and counted in start order: a game's result counts only
+once every game started before it has finished, so the quick games (resignations) of the
+many running at once do not decide the match ahead of the long ones. The match stops when
+``arena.sprt.gate_decision`` decides (early by the sequential test at whole pairs, or after
+``games`` games against the threshold). The report holds the result and the Elo
+difference (candidate minus best) with its 95% interval (``arena.stats.match_elo``).
 """
 
 from __future__ import annotations

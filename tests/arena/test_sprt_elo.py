@@ -50,8 +50,16 @@ def test_gate_decision_uses_threshold_when_all_games_are_played():
     assert gate_decision(5.5, 10, 10, 0.55, None) is Decision.PROMOTE
     assert gate_decision(5, 9, 10, 0.55, None) is Decision.CONTINUE
     assert gate_decision(0, 4, 4, 0.0, None) is Decision.PROMOTE  # AlphaZero style
-    assert gate_decision(17, 17, 400, 0.55, Sprt()) is Decision.PROMOTE
+    assert gate_decision(17, 17, 400, 0.55, Sprt(), paired=False) is Decision.PROMOTE
+    assert gate_decision(0, 14, 400, 0.55, Sprt(), paired=False) is Decision.REJECT
+    # in colour pairs the test looks only at whole pairs: 17 games wait for the 18th
+    assert gate_decision(17, 17, 400, 0.55, Sprt()) is Decision.CONTINUE
+    assert gate_decision(18, 18, 400, 0.55, Sprt()) is Decision.PROMOTE
     assert gate_decision(0, 14, 400, 0.55, Sprt()) is Decision.REJECT
+    assert gate_decision(0, 13, 400, 0.55, Sprt()) is Decision.CONTINUE
+    assert gate_decision(0, 13, 13, 0.55, Sprt()) is Decision.REJECT  # all played: threshold
+    with pytest.raises(ValueError, match="score <= games"):
+        gate_decision(5, 4, 10, 0.55, None)
     with pytest.raises(ValueError, match="threshold must lie in"):
         gate_decision(1, 1, 1, 1.5, None)
     with pytest.raises(ValueError, match="p0 < p1"):
