@@ -61,6 +61,8 @@ class PipelineConfig:
         gate_parallel_games: gate games played at once (each side's leaves in one batch).
         gate_temperature_moves: moves at the start of each gate game chosen in proportion
             to the visit counts; later moves are the most visited. Gate games use no noise.
+        gate_opening_moves: moves of each colour pair's opening in a gate match, drawn from
+            the best network's policy (both games of a pair start from it, colours swapped).
         generations: stop after this many gate matches, whatever their outcome (``None``:
             run until stopped).
         minutes: stop after this many minutes of this session (``None``: no limit).
@@ -91,6 +93,7 @@ class PipelineConfig:
     gate_simulations: int | None = None
     gate_parallel_games: int = 64
     gate_temperature_moves: int = 0
+    gate_opening_moves: int = 4
     generations: int | None = None
     minutes: float | None = None
     seed: int = 0
@@ -101,7 +104,8 @@ class PipelineConfig:
         for name in ("workers", "games_per_worker", "window", "steps_per_generation",
                      "train_steps_per_call", "gate_games", "gate_parallel_games"):
             _check_int(name, getattr(self, name), 1)
-        for name in ("train_start", "max_lag", "gate_temperature_moves", "sgf_every", "seed"):
+        for name in ("train_start", "max_lag", "gate_temperature_moves", "gate_opening_moves",
+                     "sgf_every", "seed"):
             _check_int(name, getattr(self, name), 0)
         for name in ("inference_servers", "gate_simulations", "generations",
                      "worker_pipelines"):

@@ -60,6 +60,31 @@ def test_a_stronger_evaluator_wins_a_match_with_colours_alternating():
     assert swapped.score <= 4, swapped.games
 
 
+def test_gate_games_differ_between_pairs_and_share_the_opening_within_a_pair():
+    """Two deterministic searchers (no noise, the most-visited move) replay the same game
+    for each colour without openings; with openings drawn per pair the 20 games differ,
+    and both games of a pair begin with the pair's opening."""
+    search = SearchConfig(num_simulations=8, add_noise=False, temperature_moves=0)
+
+    def sequences(opening_moves: int) -> list[list[int]]:
+        result = play_match(AreaEvaluator(5, 7.5, 2), UniformEvaluator(5, 2), RULES, search,
+                            games=20, parallel=8, seed=4, opening_moves=opening_moves)
+        assert result.played == 20
+        return [g.final.moves() for g in result.games]
+
+    assert len({tuple(s) for s in sequences(0)}) == 2  # one game per colour, ten times over
+    games = sequences(3)
+    assert len({tuple(s) for s in games}) >= 15
+    openings = [tuple(s[:3]) for s in games]
+    assert all(openings[2 * k] == openings[2 * k + 1] for k in range(10))
+    assert len(set(openings)) >= 8 and all(25 not in o for o in openings)
+    from rundir.config import PipelineConfig
+
+    assert PipelineConfig().gate_opening_moves == 4
+    with pytest.raises(ValueError, match="gate_opening_moves"):
+        PipelineConfig(gate_opening_moves=-1)
+
+
 def test_a_match_stops_when_the_decision_function_says_so():
     calls = []
 
