@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from rundir.config import PipelineConfig
 
@@ -54,22 +55,26 @@ class Sprt:
             if not 0 < value < 0.5:
                 raise ValueError(f"SPRT {name} must lie in (0, 0.5), got {value}")
 
-    @property
+    @cached_property
     def lower(self) -> float:
         """Accept H0 (reject the candidate) at or below this LLR."""
         return math.log(self.beta / (1 - self.alpha))
 
-    @property
+    @cached_property
     def upper(self) -> float:
         """Accept H1 (promote the candidate) at or above this LLR."""
         return math.log((1 - self.beta) / self.alpha)
+
+    @cached_property
+    def _log_ratios(self) -> tuple[float, float]:
+        return math.log(self.p1 / self.p0), math.log((1 - self.p1) / (1 - self.p0))
 
     def llr(self, score: float, games: int) -> float:
         """Log-likelihood ratio of H1 over H0 after ``games`` games scoring ``score``."""
         if not 0 <= score <= games:
             raise ValueError(f"score must lie in [0, games={games}], got {score}")
-        return (score * math.log(self.p1 / self.p0)
-                + (games - score) * math.log((1 - self.p1) / (1 - self.p0)))
+        win, loss = self._log_ratios
+        return score * win + (games - score) * loss
 
     def decide(self, score: float, games: int) -> Decision:
         llr = self.llr(score, games)
