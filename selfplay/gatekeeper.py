@@ -62,13 +62,25 @@ def play_gate_match(candidate: Evaluator, best: Evaluator, rules: RulesConfig,
 
 def gate_report(result: MatchResult, planned: int, threshold: float,
                 sprt: Sprt | None) -> dict[str, Any]:
-    """The JSON-able summary of a gate match (see ``Gatekeeper.play``)."""
+    """The JSON-able summary of a gate match (see ``Gatekeeper.play``).
+
+    games: the games counted, in start order (``counting``: ``"start order"``); pairs: the
+    complete colour pairs among them; uncounted: games that had finished when the match
+    stopped but waited for an earlier game (left out). summary: one line saying so.
+    """
     decision = gate_decision(result.score, result.played, planned, threshold, sprt)
     if decision is Decision.CONTINUE:  # stopped for another reason: judge what was played
         decision = gate_decision(result.score, result.played, result.played, threshold, None)
     elo = match_elo(result.score, result.played)
+    pairs = result.played // 2
+    summary = (f"{result.wins}-{result.losses}-{result.draws} in {result.played} of "
+               f"{planned} games ({pairs} colour pairs), counted in start order")
+    if result.uncounted:
+        summary += f", {result.uncounted} finished games left uncounted"
     return {
-        "games": result.played, "planned": planned, "wins": result.wins,
+        "games": result.played, "pairs": pairs, "counting": "start order",
+        "uncounted": result.uncounted, "summary": summary,
+        "planned": planned, "wins": result.wins,
         "losses": result.losses, "draws": result.draws, "score": result.score,
         "win_rate": result.score / result.played, "threshold": threshold,
         "decision": decision.value, "promoted": decision is Decision.PROMOTE,
@@ -116,7 +128,8 @@ class Gatekeeper:
     def play(self, candidate_weights: list[np.ndarray], best_weights: list[np.ndarray],
              games: int, threshold: float, sprt: Sprt | None, parallel: int = 64
              ) -> dict[str, Any]:
-        """Play candidate against best; returns ``gate_report`` plus ``seconds``.
+        """Play candidate against best; returns ``gate_report`` plus ``opening_moves`` and
+        ``seconds``.
 
         The candidate is promoted when the SPRT accepts it early, or when it scores at
         least ``threshold`` of the ``games`` games.
@@ -135,5 +148,6 @@ class Gatekeeper:
                                  seed=int(self._rng.integers(2**63)),
                                  opening_moves=self.opening_moves)
         report = gate_report(result, games, threshold, sprt)
+        report["opening_moves"] = self.opening_moves
         report["seconds"] = time.perf_counter() - start
         return report

@@ -111,6 +111,13 @@ def test_gate_report_carries_decision_and_elo():
     report = gate_report(result, 400, 0.55, Sprt())
     assert report["decision"] == "promote" and report["promoted"]
     assert report["games"] == 17 and report["win_rate"] == 1.0 and report["elo"] > 300
+    assert report["pairs"] == 8 and report["counting"] == "start order"
+    assert report["summary"] == ("17-0-0 in 17 of 400 games (8 colour pairs), counted in "
+                                 "start order")
+    stopped = gate_report(MatchResult(games=games(*[(1, 1), (-1, -1)] * 9),
+                                      stopped_early=True, uncounted=3), 400, 0.55, Sprt())
+    assert stopped["pairs"] == 9 and stopped["uncounted"] == 3 and stopped["promoted"]
+    assert stopped["summary"].endswith("start order, 3 finished games left uncounted")
     lost = gate_report(MatchResult(games=games((1, -1), (-1, 1), (1, 0), (-1, -1))), 4, 0.55,
                        None)
     assert lost["wins"] == 1 and lost["losses"] == 2 and lost["draws"] == 1
@@ -152,6 +159,7 @@ def test_the_gatekeeper_plays_real_networks_through_the_arena_loop():
     weights = build_model(config).get_weights()
     report = gate.play(weights, weights, games=4, threshold=0.0, sprt=None, parallel=4)
     assert report["games"] == report["planned"] == 4 and not report["stopped_early"]
+    assert report["pairs"] == 2 and report["opening_moves"] == 4 and report["uncounted"] == 0
     assert report["wins"] + report["losses"] + report["draws"] == 4
     assert report["promoted"] and report["decision"] == "promote"  # threshold 0: any score
     assert report["elo_low"] <= report["elo"] <= report["elo_high"]
