@@ -18,8 +18,9 @@ a pair enter the LLR above, one after the other, once the pair is complete; a pa
 the pair's correlation, which for colour-swapped games from one opening is usually
 negative (the opening favours one colour, each side wins once); the LLR then moves less
 than it would with independent games, which makes the test, if anything, more cautious.
-Looking only at every second game can only lower the chance of crossing a bound early.
-``tests/arena/test_gate_statistics.py`` measures the error rates by simulation.
+``tests/arena/test_gate_statistics.py`` measures the error rates by simulation (400 games,
+64 at once, p0 = 0.5, p1 = 0.6, alpha = beta = 0.05: about 0.05 each, and lower when the
+openings favour one colour).
 """
 
 from __future__ import annotations
