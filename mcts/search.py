@@ -54,8 +54,10 @@ class BatchedSearch:
     ``advance(g, move)``, which keeps the chosen move's subtree.
 
     Attributes: ``num_games``, ``board_size``, ``history_length``, ``config``,
-    ``evaluator``, ``pool`` (the ``NodePool``), ``evaluations`` (leaves evaluated so far)
-    and ``evaluator_calls`` (batches sent so far).
+    ``evaluator``, ``pool`` (the ``NodePool``), ``evaluations`` (leaves evaluated so far),
+    ``evaluator_calls`` (batches sent so far), ``steps`` (selection steps so far) and
+    ``collisions`` (selections so far that reached a leaf already pending in their step:
+    they add no leaf to the batch).
     """
 
     def __init__(
@@ -101,8 +103,11 @@ class BatchedSearch:
         self._out_leaf = np.zeros(leaves, np.int32)
         self._out_game = np.zeros(leaves, np.int32)
         self._done = np.zeros(g, np.int32)
+        self._collided = np.zeros(g, np.int32)
         self.evaluations = 0
         self.evaluator_calls = 0
+        self.steps = 0
+        self.collisions = 0
 
     # ------------------------------------------------------------------ roots
     def set_root(self, game: int, position: Position) -> None:
@@ -185,8 +190,11 @@ class BatchedSearch:
             legal = np.empty((most, self._actions), np.bool_)
             n = tk.select_leaves(pool.fields, self._game_fields, self._param_fields,
                                  self._nbrs, self._zobrist, games_now, want, self._out_leaf,
-                                 self._out_game, boards, to_play, legal, self._done)
+                                 self._out_game, boards, to_play, legal, self._done,
+                                 self._collided)
             remaining[active] -= self._done[: len(games_now)]
+            self.steps += 1
+            self.collisions += int(self._collided[: len(games_now)].sum())
             if n:
                 self._evaluate(self._out_leaf[:n], self._out_game[:n], boards[:n],
                                to_play[:n], legal[:n])

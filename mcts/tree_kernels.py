@@ -131,18 +131,27 @@ def revert_visit(tree, leaf, root, virtual_loss):
 
 @numba.njit(cache=True)
 def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, want,
-                  out_leaf, out_game, out_boards, out_to_play, out_legal, done):
+                  out_leaf, out_game, out_boards, out_to_play, out_legal, done, collided):
     """Select up to ``want[i]`` leaves in the tree of game ``games[i]`` (int32[B] each).
 
     A selection walks from the root by PUCT to an edge without a node, makes the child
     (one ``play_inplace`` from the parent's board), and either scores it by the rules
     when the game is over there (backed up at once) or marks it ``PENDING`` and lists it
     in ``out_leaf``/``out_game`` for evaluation, with the evaluator's inputs for it in
-    ``out_boards``/``out_to_play``/``out_legal`` (see ``gather_inputs``). A selection
-    that reaches a node already pending in this step is undone (a collision). A ``NEW``
-    root is itself the leaf.
+    ``out_boards``/``out_to_play``/``out_legal`` (see ``gather_inputs``). A ``NEW`` root
+    is itself the leaf (and the tree's only one this step).
+
+    A selection that reaches a node already pending in this step is a collision: it adds
+    no leaf, but its virtual visit stays on the path until every tree of the step is
+    selected, so the tree's next selections turn away from that path instead of colliding
+    on it again; then each collision's visit is undone (``revert_visit``), which leaves
+    the statistics as if it never happened. A tree makes at most ``2 * want[i]``
+    selections, so collisions cost at most one extra walk per leaf it may list.
+    ``collided[i]`` receives the tree's collisions in this step.
+
     ``done[i]`` receives the simulations finished or started (terminal + pending leaves,
-    the root's own first evaluation excluded). ``free_top[0]`` must leave at least
+    the root's own first evaluation excluded), at most ``want[i]``. ``free_top[0]`` must
+    leave at least
     ``sum(want)`` free nodes. ``fpu_root`` is the first-play-urgency reduction at the
     root, ``fpu_reduction`` elsewhere. ``nbrs`` and ``zobrist`` are the rules kernels'
     tables for the board size. Returns the number of leaves listed.
@@ -180,12 +189,19 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
     n_points = node_board.shape[1]
     n_actions = n_points + 1
     legal = np.empty(n_actions, np.bool_)
+    # the pending leaf and root of each collision, undone once the step is selected
+    collision_leaf = np.empty(2 * want.sum(), np.int32)
+    collision_root = np.empty(2 * want.sum(), np.int32)
+    n_collisions = 0
     n_leaves = 0
     for i in range(games.shape[0]):
         g = games[i]
         root = roots[g]
         done[i] = 0
-        for _ in range(want[i]):
+        collided[i] = 0
+        attempts = 0
+        while done[i] < want[i] and attempts < 2 * want[i]:
+            attempts += 1
             node_n[root] += 1
             state = node_state[root]
             if state == NEW:
@@ -193,10 +209,10 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
                 out_leaf[n_leaves] = root
                 out_game[n_leaves] = g
                 n_leaves += 1
-                continue
+                break
             if state == PENDING:
                 node_n[root] -= 1
-                continue
+                break
             if state == TERMINAL:
                 backup(tree, root, node_value[root], root, virtual_loss)
                 done[i] += 1
@@ -219,7 +235,10 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
                         backup(tree, c, node_value[c], root, virtual_loss)
                         done[i] += 1
                     else:  # PENDING: another selection of this step got here first
-                        revert_visit(tree, c, root, virtual_loss)
+                        collision_leaf[n_collisions] = c
+                        collision_root[n_collisions] = root
+                        n_collisions += 1
+                        collided[i] += 1
                     break
                 # a new node
                 free_top[0] -= 1
@@ -276,6 +295,8 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
                 n_leaves += 1
                 done[i] += 1
                 break
+    for j in range(n_collisions):
+        revert_visit(tree, collision_leaf[j], collision_root[j], virtual_loss)
     gather_inputs(tree, game_arrays, out_leaf[:n_leaves], out_game[:n_leaves], out_boards,
                   out_to_play, out_legal)
     return n_leaves
