@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from go import kernels
+from go.coords import MAX_SIZE, MIN_SIZE, check_size
 from go.errors import IllegalMove
 
-MIN_SIZE = 2
-MAX_SIZE = 19
+__all__ = ["MAX_SIZE", "MIN_SIZE", "Position", "RulesConfig", "check_size"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,6 @@ class RulesConfig:
             raise ValueError(f"max_moves must be at least 1 or None, got {self.max_moves}")
         if not np.isfinite(self.komi):
             raise ValueError(f"komi must be a finite number, got {self.komi}")
-
-
-def check_size(size: int) -> int:
-    """Return ``size`` if it is a supported board size, else raise ``ValueError``."""
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
-        raise ValueError(f"board size must be an integer, got {size!r}")
-    if not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"board size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")
-    return int(size)
 
 
 class Position:
