@@ -7,6 +7,11 @@ the same run: records carry ``"reference": "openspiel_mctsbot"`` and ``"ratio"``
 Also reported: the search's own cost per simulation (evaluator time excluded) next to the
 CPU preset network's cost per evaluation at the same batch size, when ``network`` is
 importable, and a short search with that network.
+
+``collisions_per_step``: selections per search step (all 16 trees together) that reached a
+leaf already pending in that step, with 4 and 8 leaves per tree (the 19x19 preset's and the
+GTP engine's), for a sharp policy standing in for a trained network (about 90% on one
+move in every position) and for uniform priors; values uniform in [-1, 1].
 """
 
 from __future__ import annotations
@@ -23,6 +28,27 @@ SIZE = 9
 KOMI = 7.5
 SIMULATIONS = 800
 GAMES = (1, 16, 64)
+COLLISION_LEAVES = (4, 8)
+
+
+class SharpPolicyEvaluator(RandomValueEvaluator):
+    """A policy as sharp as a trained network's: the legal moves ranked in one fixed random
+    order get priors in proportion to ``0.1 ** rank`` (about 90% on the first legal one, in
+    every position); values uniform in [-1, 1] (seeded)."""
+
+    def __init__(self, board_size: int, history_length: int, seed: int = 0) -> None:
+        super().__init__(board_size, history_length, seed=seed)
+        rank = np.random.default_rng(seed).permutation(board_size * board_size + 1)
+        self._order = np.argsort(rank)  # moves from most to least preferred
+
+    def evaluate(self, boards, to_play, legal):
+        _, values = super().evaluate(boards, to_play, legal)
+        ranked = legal[:, self._order]
+        position = np.cumsum(ranked, axis=1) - 1  # rank among the legal moves
+        weights = np.where(ranked, 0.1 ** np.minimum(position, 30), 0.0)
+        priors = np.empty(legal.shape, np.float32)
+        priors[:, self._order] = weights / weights.sum(axis=1, keepdims=True)
+        return priors, values
 
 
 class _Timed:
@@ -70,6 +96,22 @@ def _search_speed(evaluator, games: int, moves: int, simulations: int,
         "mean_batch": search.evaluations / max(search.evaluator_calls, 1),
         "seconds": seconds,
     }
+
+
+def _collisions(evaluator, leaves_per_tree: int, moves: int, simulations: int) -> dict:
+    """Play ``moves`` moves in 16 games with ``leaves_per_tree``; count the collisions."""
+    games = 16
+    config = SearchConfig(num_simulations=simulations, leaves_per_tree=leaves_per_tree)
+    search = BatchedSearch(evaluator, config, games, seed=0)
+    for g in range(games):
+        search.set_root(g, go.Position.new(SIZE, KOMI))
+    for _ in range(moves):
+        search.run()
+        for g in range(games):
+            search.advance(g, search.choose_move(g))
+    return {"value": round(search.collisions / search.steps, 3), "steps": search.steps,
+            "mean_batch": round(search.evaluations / max(search.evaluator_calls, 1), 1),
+            "games": games, "moves": moves, "simulations_per_move": simulations}
 
 
 def _warm_up() -> None:
@@ -169,6 +211,14 @@ def run(quick: bool) -> Iterator[dict]:
             yield record
             if kind == "free" and games == GAMES[-1]:
                 search_cost = speed["search_us_per_sim"]
+
+    for prior in ("sharp", "uniform"):
+        for leaves in COLLISION_LEAVES:
+            evaluator = SharpPolicyEvaluator(SIZE, 8) if prior == "sharp" \
+                else RandomValueEvaluator(SIZE, 8, seed=0)
+            yield {"bench": "mcts", "metric": "collisions_per_step", "unit": "collisions/step",
+                   "board_size": SIZE, "prior": prior, "leaves_per_tree": leaves,
+                   **_collisions(evaluator, leaves, 2 if quick else 8, 200 if quick else 800)}
 
     batch = GAMES[-1]
     yield {"bench": "mcts", "metric": "search_us_per_simulation", "value": round(search_cost, 2),

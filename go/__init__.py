@@ -4,10 +4,11 @@ numpy (and numba for the compiled inner loops) only: importable without tensorfl
 """
 
 from go import coords, sgf
+from go.coords import MAX_SIZE, MIN_SIZE, check_size
 from go.diagram import parse_diagram
 from go.errors import IllegalMove, ZerogoError
 from go.game_record import Game
-from go.position import MAX_SIZE, MIN_SIZE, Position, RulesConfig, check_size
+from go.position import Position, RulesConfig
 from go.sgf import SgfError
 
 __all__ = [

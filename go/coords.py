@@ -12,10 +12,23 @@ and pass is ``size * size``.
 
 from __future__ import annotations
 
-from go.position import check_size
+import numpy as np
+
+MIN_SIZE = 2
+MAX_SIZE = 19
 
 GTP_COLUMNS = "ABCDEFGHJKLMNOPQRST"
 SGF_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def check_size(size: int) -> int:
+    """Return ``size`` if it is a supported board size (``MIN_SIZE``..``MAX_SIZE``), else
+    raise ``ValueError``."""
+    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+        raise ValueError(f"board size must be an integer, got {size!r}")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"board size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")
+    return int(size)
 
 
 def _check_move(move: int, size: int) -> int:

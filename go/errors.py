@@ -1,6 +1,12 @@
-"""The project's error root, and the errors raised by the rules."""
+"""The project's error root, and the errors raised by the rules.
+
+Imports within ``go``: ``go.coords`` only (which imports nothing from the project), so that
+``IllegalMove`` can name the point; nothing here is imported back by ``coords``.
+"""
 
 from __future__ import annotations
+
+from go.coords import to_gtp
 
 
 class ZerogoError(Exception):
@@ -23,7 +29,5 @@ class IllegalMove(ZerogoError, ValueError):
         where = repr(move)
         is_index = hasattr(move, "__index__") and not isinstance(move, bool)
         if size is not None and is_index and 0 <= int(move) <= size * size:  # type: ignore[call-overload]
-            from go.coords import to_gtp
-
             where = f"{to_gtp(int(move), size)} ({int(move)})"  # type: ignore[call-overload]
         super().__init__(f"illegal move {where}: {reason}")

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from go import kernels
+from go.coords import MAX_SIZE, MIN_SIZE, check_size
 from go.errors import IllegalMove
 
-MIN_SIZE = 2
-MAX_SIZE = 19
+__all__ = ["MAX_SIZE", "MIN_SIZE", "Position", "RulesConfig", "check_size"]
+
 MAX_KOMI = 1000.0
 """Largest komi (either sign) a ``RulesConfig`` takes: far beyond any board's area."""
 MAX_MOVES_PER_POINT = 10
@@ -54,15 +55,6 @@ class RulesConfig:
                 or not abs(self.komi) <= MAX_KOMI):
             raise ValueError(f"komi must be a finite number in [-{MAX_KOMI:g}, {MAX_KOMI:g}], "
                              f"got {self.komi!r}")
-
-
-def check_size(size: int) -> int:
-    """Return ``size`` if it is a supported board size, else raise ``ValueError``."""
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
-        raise ValueError(f"board size must be an integer, got {size!r}")
-    if not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"board size must be between {MIN_SIZE} and {MAX_SIZE}, got {size}")
-    return int(size)
 
 
 class Position:

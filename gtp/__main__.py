@@ -55,6 +55,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--seconds-per-move must be positive, got {args.seconds_per_move}")
     if not -1 <= args.resign_threshold <= 1:
         parser.error(f"--resign-threshold must be in [-1, 1], got {args.resign_threshold}")
+    from gtp.game_state import check_komi
+
+    try:
+        args.komi = check_komi(args.komi)
+    except ValueError as exc:
+        parser.error(f"--komi: {exc}")
     return args
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from go import coords
 from gtp.game_state import parse_colour
-from gtp.protocol import GtpSyntaxError, parse_bool, parse_int
+from gtp.protocol import GtpSyntaxError, parse_bool, parse_int, shown
 from mcts import RootStats
 
 Z_LCB = 1.96
@@ -56,7 +56,8 @@ def parse_analyze(tokens: list[str], colour_required: bool = False) -> AnalyzeRe
     Keys: ``interval``, ``minmoves``, ``maxmoves`` (integers), ``pvVisits``,
     ``rootInfo``, ``ownership``, ``ownershipStdev``, ``movesOwnership`` (booleans).
     ``avoid``/``allow`` are refused (the search cannot restrict its root moves).
-    Raises ``GtpSyntaxError`` naming the bad token.
+    Integers are GTP ``int`` (0..2^31-1, ASCII digits). Raises ``GtpSyntaxError`` naming
+    the bad token (cut when long).
     """
     rest = list(tokens)
     colour = None
@@ -67,10 +68,15 @@ def parse_analyze(tokens: list[str], colour_required: bool = False) -> AnalyzeRe
         except ValueError:
             pass
     if colour is None and colour_required:
-        raise GtpSyntaxError(f"a colour is required, got {tokens[:1]}")
+        got = shown(tokens[0]) if tokens else "nothing"
+        raise GtpSyntaxError(f"a colour is required, got {got}")
     values: dict[str, object] = {}
     if rest and rest[0].isascii() and rest[0].isdigit():
-        values["interval"] = parse_int(rest.pop(0))
+        token = rest.pop(0)
+        try:
+            values["interval"] = parse_int(token)
+        except ValueError as exc:
+            raise GtpSyntaxError(f"bad interval: {exc}") from None
     ints = {"interval": "interval", "minmoves": "min_moves", "maxmoves": "max_moves"}
     bools = {"pvvisits": "pv_visits", "rootinfo": "root_info", "ownership": "ownership",
              "ownershipstdev": None, "movesownership": None}
@@ -80,7 +86,7 @@ def parse_analyze(tokens: list[str], colour_required: bool = False) -> AnalyzeRe
         if lowered in ("avoid", "allow"):
             raise GtpSyntaxError(f"{key} is not supported")
         if lowered not in ints and lowered not in bools:
-            raise GtpSyntaxError(f"unknown analysis option {key!r}")
+            raise GtpSyntaxError(f"unknown analysis option {shown(key)}")
         if not rest:
             raise GtpSyntaxError(f"option {key!r} needs a value")
         value = rest.pop(0)
@@ -93,7 +99,7 @@ def parse_analyze(tokens: list[str], colour_required: bool = False) -> AnalyzeRe
                 if name is not None:
                     values[name] = flag
         except ValueError as exc:
-            raise GtpSyntaxError(f"bad value {value!r} for {key}: {exc}") from None
+            raise GtpSyntaxError(f"bad value for {key}: {exc}") from None
     return AnalyzeRequest(colour=colour, **values)  # type: ignore[arg-type]
 
 

@@ -3,8 +3,12 @@
 ``boardsize``, ``clear_board``, ``komi``, ``get_komi``, ``play``, ``undo``, ``showboard``,
 ``final_score``, ``final_status_list``, ``fixed_handicap``, ``place_free_handicap``,
 ``set_free_handicap``, ``loadsgf``, ``printsgf`` (which writes only to ``.sgf`` file
-names). Error messages are the specification's (``illegal move``, ``cannot undo``,
-``unacceptable size``, ...); details go to the log.
+names). Error messages start with the specification's (``illegal move``, ``cannot undo``,
+``unacceptable size``, ...); numbers and vertices out of range are named after it
+(``unacceptable size: 99``, ``bad vertex list: ...``), other details go to the log. Every
+argument is checked before anything changes: a refused command leaves the game as it was.
+
+Komi is a whole or half number with ``|komi| <= 150`` (``gtp.game_state.check_komi``).
 
 Scoring is the project's: area (Tromp-Taylor) with komi, every stone on the board alive.
 So ``final_status_list dead`` is empty, ``alive`` lists every chain (one per line) and
@@ -21,20 +25,57 @@ from typing import TextIO
 from go import IllegalMove, coords, sgf
 from go.game_record import Game
 from go.position import MAX_SIZE, MIN_SIZE
-from gtp.game_state import BLACK, WHITE, GameState, Setup, parse_colour
+from gtp.game_state import (
+    BLACK,
+    MAX_KOMI,
+    WHITE,
+    GameState,
+    Setup,
+    check_komi,
+    parse_colour,
+)
 from gtp.handicap import fixed_handicap_points
-from gtp.protocol import Arg, CommandSpec, GtpError, parse_float, parse_int, parse_string
+from gtp.protocol import (
+    Arg,
+    CommandSpec,
+    GtpError,
+    parse_float,
+    parse_int,
+    parse_string,
+    shown,
+)
 
 STATUSES = ("alive", "dead", "seki")
 MAX_SGF_BYTES = 10 * 2**20  # loadsgf refuses larger files (and anything not a regular file)
+MAX_VERTEX_CHARS = 4  # "pass", "T19": anything longer is refused unread
 
 
 def parse_status(text: str) -> str:
     """``alive`` / ``dead`` / ``seki`` (case-insensitive)."""
     lowered = text.lower()
     if lowered not in STATUSES:
-        raise ValueError(f"status must be one of {STATUSES}, got {text!r}")
+        raise ValueError(f"status must be one of {STATUSES}, got {shown(text)}")
     return lowered
+
+
+def parse_komi(text: str) -> float:
+    """GTP ``komi`` argument: a decimal number that ``check_komi`` accepts (whole or half,
+    ``|komi| <= 150``, ``-0`` read as 0); ``ValueError`` naming the text otherwise."""
+    value = parse_float(text)
+    try:
+        return check_komi(value)
+    except ValueError:
+        raise ValueError(f"{shown(text)} is not a whole or half number between "
+                         f"{-MAX_KOMI:g} and {MAX_KOMI:g}") from None
+
+
+def parse_vertex(text: str, size: int) -> int:
+    """GTP vertex on a ``size`` board -> flat index (pass = N*N); ``ValueError`` naming
+    the text (cut when long) for anything else, however long."""
+    if len(text) > MAX_VERTEX_CHARS:
+        raise ValueError(f"{shown(text)} is not a vertex (longer than "
+                         f"{MAX_VERTEX_CHARS} characters)")
+    return coords.from_gtp(text, size)
 
 
 class BoardCommands:
@@ -64,7 +105,7 @@ class BoardCommands:
 
     def vertex(self, text: str) -> int:
         """GTP vertex on the current board -> flat index (pass = N*N); ``ValueError``."""
-        return coords.from_gtp(text, self.state.size)
+        return parse_vertex(text, self.state.size)
 
     def specs(self) -> list[CommandSpec]:
         """The command table entries."""
@@ -74,7 +115,7 @@ class BoardCommands:
         return [
             CommandSpec("boardsize", self.boardsize, (Arg("size", parse_int),)),
             CommandSpec("clear_board", self.clear_board),
-            CommandSpec("komi", self.komi, (Arg("komi", parse_float),)),
+            CommandSpec("komi", self.komi, (Arg("komi", parse_komi),)),
             CommandSpec("get_komi", lambda: _number(self.state.komi)),
             CommandSpec("play", self.play, (colour, vertex)),
             CommandSpec("undo", self.undo),
@@ -95,7 +136,7 @@ class BoardCommands:
     def boardsize(self, size: int) -> None:
         if not MIN_SIZE <= size <= MAX_SIZE or not self.accept_size(size):
             self._log(f"boardsize: cannot play on {size}x{size}")
-            raise GtpError("unacceptable size")
+            raise GtpError(f"unacceptable size: {size}")
         self.state.clear(size)
         self.on_change()
 
@@ -138,14 +179,15 @@ class BoardCommands:
             points = fixed_handicap_points(self.state.size, stones)
         except ValueError as exc:
             self._log(f"fixed_handicap: {exc}")
-            raise GtpError("invalid number of stones") from None
+            raise GtpError(f"invalid number of stones: {exc}") from None
         return self._place_handicap(points)
 
     def place_free_handicap(self, stones: int) -> str:
         """The engine chooses: the fixed layout, the most stones it allows."""
         size = self.state.size
         if not 2 <= stones <= size * size - 1:
-            raise GtpError("invalid number of stones")
+            raise GtpError(f"invalid number of stones: {stones} (a {size}x{size} board "
+                           f"takes 2 to {size * size - 1})")
         for n in range(min(stones, 9), 1, -1):
             try:
                 return self._place_handicap(fixed_handicap_points(size, n))
@@ -157,14 +199,15 @@ class BoardCommands:
     def set_free_handicap(self, vertices: list[str]) -> None:
         size = self.state.size
         try:
-            points = [coords.from_gtp(v, size) for v in vertices]
+            points = [parse_vertex(v, size) for v in vertices]
         except ValueError as exc:
             self._log(f"set_free_handicap: {exc}")
-            raise GtpError("bad vertex list") from None
+            raise GtpError(f"bad vertex list: {exc}") from None
         if (len(points) < 2 or len(points) > size * size - 1 or size * size in points
                 or len(set(points)) != len(points)):
             self._log(f"set_free_handicap: bad list {vertices}")
-            raise GtpError("bad vertex list")
+            raise GtpError(f"bad vertex list: a {size}x{size} board takes 2 to "
+                           f"{size * size - 1} distinct points, no pass (got {len(points)})")
         self._place_handicap(points)
 
     def _place_handicap(self, points: list[int]) -> str:

@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gtp.game_state import BLACK, parse_colour
-from gtp.protocol import Arg, CommandSpec, GtpSyntaxError, parse_int, parse_string
+from gtp.protocol import (
+    Arg,
+    CommandSpec,
+    GtpSyntaxError,
+    parse_float,
+    parse_int,
+    parse_string,
+    shown,
+)
 from gtp.time_control import Clock, TimeManager, TimeSettings
 
 MAX_SECONDS = 10**7  # about four months; larger values are refused as syntax errors
@@ -18,19 +26,17 @@ def parse_seconds(text: str) -> int:
     """A GTP time in whole seconds (an ``int``, at most ``MAX_SECONDS``)."""
     value = parse_int(text)
     if value > MAX_SECONDS:
-        raise ValueError(f"time {value} s is more than {MAX_SECONDS} s")
+        raise ValueError(f"time {shown(text)} s is more than {MAX_SECONDS} s")
     return value
 
 
 def parse_seconds_float(text: str) -> float:
-    """A time in seconds that may have a fraction (``time_left`` from some controllers)."""
-    try:
-        return float(parse_seconds(text))
-    except ValueError:
-        value = float(text)
-        if not 0 <= value <= MAX_SECONDS:
-            raise ValueError(f"time must be 0..{MAX_SECONDS} s, got {text!r}") from None
-        return value
+    """A time in seconds that may have a fraction (``time_left`` from some controllers):
+    a GTP ``float`` (ASCII decimal, no ``nan``/``inf``) in ``0..MAX_SECONDS``; ``-0`` is 0."""
+    value = parse_float(text)
+    if not 0 <= value <= MAX_SECONDS:
+        raise ValueError(f"time must be 0..{MAX_SECONDS} s, got {shown(text)}")
+    return value + 0.0
 
 
 @dataclass
@@ -80,7 +86,8 @@ class Clocks:
         ``canadian main period stones``."""
         arity = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}
         if system not in arity:
-            raise GtpSyntaxError(f"time system must be one of {sorted(arity)}, got {system!r}")
+            raise GtpSyntaxError(
+                f"time system must be one of {sorted(arity)}, got {shown(system)}")
         if len(values) != arity[system]:
             raise GtpSyntaxError(
                 f"kgs-time_settings {system} takes {arity[system]} value(s), got {len(values)}")

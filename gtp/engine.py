@@ -1,7 +1,7 @@
 """The GTP engine: a network and a search behind the protocol.
 
 ``GtpEngine(evaluator, config)`` holds the game (``GameState``), the clocks, one search
-tree (``SearchPlayer``) and the command table: the board and time commands, plus
+tree (``EngineSearch``) and the command table: the board and time commands, plus
 
 * ``genmove`` / ``reg_genmove``: search within the playout and time budget, then the
   move, ``pass`` or ``resign`` (``reg_genmove`` leaves the board alone);
@@ -31,7 +31,7 @@ from gtp.board_commands import BoardCommands
 from gtp.clock_commands import Clocks
 from gtp.game_state import GameState, Setup, colour_name, parse_colour
 from gtp.protocol import Arg, CommandSpec, Dispatcher, Stream, parse_string
-from gtp.search_player import RESIGN, PlayerConfig, SearchPlayer
+from gtp.search_player import RESIGN, EngineSearch, PlayerConfig
 from mcts import Evaluator
 
 PROGRAM = "zerogo"
@@ -67,7 +67,7 @@ class GtpEngine:
         self.board_size = int(evaluator.board_size)
         self.state = GameState(Setup(self.board_size, komi))
         self.clocks = Clocks()
-        self.player = SearchPlayer(evaluator, self.config, seed)
+        self.player = EngineSearch(evaluator, self.config, seed)
         self.dispatcher = Dispatcher(name, version, log)
         board = BoardCommands(self.state, accept_size=lambda n: n == self.board_size,
                               log=log, program=f"{name} {version}")

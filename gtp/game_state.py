@@ -15,25 +15,53 @@ Every method either succeeds or leaves the state exactly as it was.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from go import IllegalMove, Position, kernels
+from gtp.protocol import shown
 
 BLACK = 1
 WHITE = -1
+MAX_KOMI = 150.0  # |komi| above this is refused (a 19x19 board has 361 points)
+
+
+def check_komi(komi: float) -> float:
+    """``komi`` (points given to white) if the engine accepts it, as a float with ``-0``
+    made ``0.0``; raises ``ValueError`` naming the value otherwise.
+
+    Accepted: finite whole or half numbers (``7``, ``7.5``, ``-0.5``) with
+    ``|komi| <= MAX_KOMI``, so an area score (at most 361 points on 19x19) plus komi always
+    prints as a short, exact number. Refused: NaN, infinities, ``1e308``, ``0.3``.
+    """
+    try:
+        value = float(komi)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"komi must be a number, got {komi!r}") from None
+    if not math.isfinite(value) or abs(value) > MAX_KOMI:
+        raise ValueError(f"komi must be between {-MAX_KOMI:g} and {MAX_KOMI:g}, got {value!r}")
+    if not (2 * value).is_integer():
+        raise ValueError(f"komi must be a whole or half number, got {value!r}")
+    return value + 0.0
 
 
 @dataclass(frozen=True)
 class Setup:
-    """The start of a game: size, komi, setup stones (flat indices), player to move."""
+    """The start of a game: size, komi, setup stones (flat indices), player to move.
+
+    ``komi`` must pass ``check_komi`` (``ValueError`` otherwise; ``-0`` is stored as 0.0).
+    """
 
     size: int = 19
     komi: float = 7.5
     black: tuple[int, ...] = ()
     white: tuple[int, ...] = ()
     to_play: int = BLACK
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "komi", check_komi(self.komi))
 
     def root(self) -> Position:
         """The root position of this setup (no move limit)."""
@@ -116,7 +144,8 @@ class GameState:
         self.setup, self.moves, self.positions = setup, [], [root]
 
     def set_komi(self, komi: float) -> None:
-        """Change komi, keeping the game (it is replayed under the new komi)."""
+        """Change komi, keeping the game (it is replayed under the new komi); raises
+        ``ValueError`` and changes nothing when ``check_komi`` refuses it."""
         setup = Setup(self.size, float(komi), self.setup.black, self.setup.white,
                       self.setup.to_play)
         positions = self._replay(setup, self.moves)
@@ -209,4 +238,4 @@ def parse_colour(text: str) -> int:
         return BLACK
     if lowered in ("w", "white"):
         return WHITE
-    raise ValueError(f"not a colour: {text!r} (expected b, black, w or white)")
+    raise ValueError(f"not a colour: {shown(text)} (expected b, black, w or white)")

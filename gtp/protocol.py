@@ -8,9 +8,13 @@ name, arguments), dispatches them to a table of typed handlers, and formats the 
 * preprocessing per the specification: control characters other than tab and newline are
   removed (so carriage returns vanish), everything from ``#`` on is a comment, tabs become
   spaces, and lines left empty are ignored;
-* ``? unknown command`` for names not in the table, ``? syntax error`` when an argument does
-  not parse or the argument count is wrong;
-* a handler that raises anything else costs one ``?`` answer, never the process.
+* ``? unknown command`` for names not in the table, ``? syntax error: <detail>`` when the id
+  or an argument does not parse, is out of range or the argument count is wrong (the detail
+  names the argument and its value, cut to ``SHOWN_CHARS`` characters when it is longer);
+* nothing on a line can cost more than one ``?`` answer: a handler that raises anything
+  else answers ``? internal error: <exception>`` (the traceback goes to the log), and so
+  does any failure while a line is read, parsed or answered; a line longer than
+  ``MAX_LINE_CHARS`` is refused whole.
 
 Handlers may also answer with a ``Stream``: the header line ``=[id]`` is written at once, then
 each line the stream yields, and a blank line closes the response. An *interruptible*
@@ -19,7 +23,9 @@ stream (Leela Zero's ``lz-analyze``) is stopped as soon as a new input line is w
 
 from __future__ import annotations
 
+import math
 import queue
+import re
 import sys
 import threading
 import traceback
@@ -37,11 +43,31 @@ class GtpError(ZerogoError):
 
 
 class GtpSyntaxError(GtpError):
-    """An argument did not parse: answered ``? syntax error``; the detail goes to the log."""
+    """An argument did not parse: answered ``? syntax error: <detail>`` (the detail cut to
+    ``MAX_DETAIL_CHARS``; it names the argument and its value, see ``shown``)."""
 
     def __init__(self, detail: str) -> None:
-        super().__init__("syntax error")
-        self.detail = detail
+        self.detail = _cut(detail, MAX_DETAIL_CHARS)
+        super().__init__(f"syntax error: {self.detail}")
+
+
+SHOWN_CHARS = 24  # a value longer than this is shown cut, with its length
+MAX_DETAIL_CHARS = 300  # an error answer never says more than this
+MAX_LINE_CHARS = 1_000_000  # longer input lines are refused whole (the rest is skipped)
+MAX_NUMBER_CHARS = 64  # a GTP int or float token longer than this is refused unread
+
+
+def shown(text: str) -> str:
+    """``text`` quoted for an error message (``repr``, so control and invisible characters
+    are escaped), cut to ``SHOWN_CHARS`` characters with its length when longer:
+    ``'12345678901234567890...' (5000 characters)``."""
+    if len(text) <= SHOWN_CHARS:
+        return repr(text)
+    return f"{text[:SHOWN_CHARS]!r}... ({len(text)} characters)"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -112,33 +138,45 @@ class CommandSpec:
 
 
 def _parse(arg: Arg, token: str) -> Any:
+    """``arg.parse(token)``; its ``ValueError`` (whose message names the token, cut when
+    long, see ``shown``) becomes ``GtpSyntaxError("bad <arg>: <message>")``."""
     try:
         return arg.parse(token)
     except (ValueError, OverflowError) as exc:
-        raise GtpSyntaxError(f"bad {arg.name} {token!r}: {exc}") from None
+        raise GtpSyntaxError(f"bad {arg.name}: {_cut(str(exc), 200)}") from None
 
 
 # ---------------------------------------------------------------- argument types
 MAX_INT = 2**31 - 1
 
 
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def parse_int(text: str) -> int:
-    """GTP ``int``: an unsigned decimal integer 0..2^31-1."""
+    """GTP ``int``: an unsigned decimal integer 0..2^31-1 in ASCII digits (leading zeros
+    allowed; no sign, ``_``, spaces or other scripts' digits). Raises ``ValueError``
+    naming the text (cut when long) before converting anything absurdly long."""
     if not text.isascii() or not text.isdigit():
-        raise ValueError(f"not an unsigned integer: {text!r}")
-    value = int(text)
-    if value > MAX_INT:
-        raise ValueError(f"integer {value} is larger than {MAX_INT}")
-    return value
+        raise ValueError(f"{shown(text)} is not an unsigned integer")
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_INT)) or int(digits) > MAX_INT:
+        raise ValueError(f"{shown(text)} is larger than {MAX_INT}")
+    return int(digits)
 
 
 def parse_float(text: str) -> float:
-    """GTP ``float``: a finite decimal number (``7.5``, ``-0.5``, ``1e2``)."""
-    if not text.isascii():
-        raise ValueError(f"not a number: {text!r}")
-    value = float(text)  # raises ValueError for garbage
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"number must be finite, got {text!r}")
+    """GTP ``float``: a finite decimal number in ASCII (``7.5``, ``-0.5``, ``+3``, ``1e2``),
+    at most ``MAX_NUMBER_CHARS`` characters; no ``nan``/``inf`` spellings, ``_``, hex or
+    other scripts' digits. ``-0`` reads as ``-0.0`` (callers normalise where it matters).
+    Raises ``ValueError`` naming the text (cut when long)."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"{shown(text)} is longer than {MAX_NUMBER_CHARS} characters")
+    if not text.isascii() or _FLOAT.fullmatch(text) is None:
+        raise ValueError(f"{shown(text)} is not a decimal number")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{shown(text)} is not a finite number")
     return value
 
 
@@ -154,17 +192,20 @@ def parse_bool(text: str) -> bool:
         return True
     if lowered in ("false", "0"):
         return False
-    raise ValueError(f"not a boolean: {text!r}")
+    raise ValueError(f"not a boolean: {shown(text)}")
 
 
 # ---------------------------------------------------------------- lines and commands
 @dataclass(frozen=True)
 class Command:
-    """A parsed input line: ``id`` (``None`` when absent), ``name``, argument tokens."""
+    """A parsed input line: ``id`` (``None`` when absent), ``name``, argument tokens;
+    ``error`` (when not ``None``) is why the line is refused before any command runs (an id
+    that is not a GTP int, a line too long)."""
 
     id: int | None
     name: str
     args: tuple[str, ...] = ()
+    error: str | None = None
 
 
 def preprocess(line: str) -> str:
@@ -180,8 +221,10 @@ def preprocess(line: str) -> str:
 def parse_command(line: str) -> Command | None:
     """``[id] name [args...]`` -> ``Command``; ``None`` for lines to ignore.
 
-    A leading all-digit token is the id. A line with an id and no name gives a command
-    with an empty name (answered as a syntax error).
+    A leading all-digit (ASCII) token is the id, a GTP ``int`` (0..2^31-1); a longer or
+    larger one makes a command without id whose ``error`` names it (cut to a few
+    characters, however long it is). A line with an id and no name gives a command with an
+    empty name (answered as a syntax error).
     """
     text = preprocess(line)
     if not text:
@@ -189,7 +232,11 @@ def parse_command(line: str) -> Command | None:
     tokens = text.split()
     ident: int | None = None
     if tokens[0].isascii() and tokens[0].isdigit():
-        ident = int(tokens[0])
+        try:
+            ident = parse_int(tokens[0])
+        except ValueError as exc:
+            name = tokens[1] if len(tokens) > 1 else ""
+            return Command(None, name, tuple(tokens[2:]), error=f"syntax error: bad id: {exc}")
         tokens = tokens[1:]
         if not tokens:
             return Command(ident, "")
@@ -255,9 +302,12 @@ class Dispatcher:
     def execute(self, command: Command) -> tuple[bool, Result]:
         """Run one command: ``(True, result)`` on success, ``(False, message)`` on failure.
         Never raises (except ``KeyboardInterrupt``/``SystemExit``)."""
+        if command.error is not None:
+            self._log(command.error)
+            return False, command.error
         if not command.name:
             self._log("syntax error: a line with an id and no command")
-            return False, "syntax error"
+            return False, "syntax error: a line with an id and no command"
         spec = self.commands.get(command.name)
         if spec is None:
             return False, "unknown command"
@@ -265,39 +315,63 @@ class Dispatcher:
             values = spec.bind(command.args)
             return True, spec.handler(*values)
         except GtpSyntaxError as exc:
-            self._log(f"{command.name}: syntax error: {exc.detail}")
-            return False, "syntax error"
+            self._log(f"{command.name}: {exc}")
+            return False, str(exc)
         except GtpError as exc:
-            return False, str(exc) or "failed"
+            return False, _cut(str(exc), MAX_DETAIL_CHARS) or "failed"
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:  # a bug must cost one answer, not the engine
             self._log(f"{command.name}: internal error\n{traceback.format_exc()}")
             return False, f"internal error: {type(exc).__name__}"
 
+    def answer(self, command: Command) -> str:
+        """The whole response to ``command`` as text (a stream run as ``handle_line``
+        does). Never raises (except ``KeyboardInterrupt``/``SystemExit``): whatever fails
+        on the way becomes ``? internal error: <exception>``, its traceback logged."""
+        try:
+            ok, result = self.execute(command)
+            if isinstance(result, Stream):
+                return self._collect(command.id, result)
+            return format_response(command.id, ok, "" if result is None else str(result))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            return self._internal_error(command.id, exc)
+
+    def _internal_error(self, ident: int | None, exc: BaseException) -> str:
+        """``?[id] internal error: <exception>``, built by hand (whatever failed may be
+        ``format_response`` itself); the traceback goes to the log."""
+        self._log(f"internal error\n{traceback.format_exc()}")
+        return f"?{'' if ident is None else ident} internal error: {type(exc).__name__}\n\n"
+
+    def _collect(self, ident: int | None, stream: Stream) -> str:
+        parts = []
+        try:
+            for item in stream.lines:
+                if item:
+                    parts.append(item.replace("\n", " "))
+                if stream.interruptible:
+                    break
+        finally:
+            close = getattr(stream.lines, "close", None)
+            if close is not None:
+                close()
+        head = "=" + ("" if ident is None else str(ident))
+        return head + "\n" + "".join(p + "\n" for p in parts) + "\n"
+
     def handle_line(self, line: str) -> str | None:
         """Answer one input line as text; ``None`` for ignored lines. Convenient for tests
         and for scripted use. A non-interruptible stream runs to its end; an interruptible
-        one stops after its first item, as if the next command arrived at once."""
-        command = parse_command(line)
+        one stops after its first item, as if the next command arrived at once. Never
+        raises (see ``answer``)."""
+        try:
+            command = parse_command(line)
+        except Exception as exc:  # parse_command has no known failure: log it if it does
+            return self._internal_error(None, exc)
         if command is None:
             return None
-        ok, result = self.execute(command)
-        if isinstance(result, Stream):
-            parts = []
-            try:
-                for item in result.lines:
-                    if item:
-                        parts.append(item.replace("\n", " "))
-                    if result.interruptible:
-                        break
-            finally:
-                close = getattr(result.lines, "close", None)
-                if close is not None:
-                    close()
-            head = "=" + ("" if command.id is None else str(command.id))
-            return head + "\n" + "".join(p + "\n" for p in parts) + "\n"
-        return format_response(command.id, ok, "" if result is None else str(result))
+        return self.answer(command)
 
     # ------------------------------------------------------------ the serving loop
     def serve(self, infile: TextIO, outfile: TextIO) -> None:
@@ -305,37 +379,69 @@ class Dispatcher:
         of the input, or the output closing.
 
         A reader thread queues input lines so an interruptible stream can stop as soon as
-        the next command arrives.
+        the next command arrives. One line costs at most one answer: a line that cannot be
+        parsed or answered gets ``?`` and the loop goes on.
         """
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def read() -> None:
-            try:
-                for raw in infile:
-                    lines.put(raw)
-            except (OSError, ValueError, UnicodeDecodeError) as exc:
-                self._log(f"input closed: {exc}")
-            finally:
-                lines.put(None)
-
-        threading.Thread(target=read, name="gtp-stdin", daemon=True).start()
+        lines: queue.Queue[str | Command | None] = queue.Queue()
+        threading.Thread(target=self._read, args=(infile, lines), name="gtp-stdin",
+                         daemon=True).start()
         while not self.quit_requested:
             raw = lines.get()
             if raw is None:
                 break
-            command = parse_command(raw)
-            if command is None:
-                continue
-            ok, result = self.execute(command)
+            command = raw if isinstance(raw, Command) else None
+            try:
+                if command is None:
+                    command = parse_command(raw)
+                if command is None:
+                    continue
+                ok, result = self.execute(command)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:
+                self._log(f"internal error\n{traceback.format_exc()}")
+                command = Command(None if command is None else command.id, "")
+                ok, result = False, f"internal error: {type(exc).__name__}"
             try:
                 if isinstance(result, Stream):
                     self._write_stream(command.id, result, outfile, lines)
-                else:
-                    text = "" if result is None else str(result)
-                    _write(outfile, format_response(command.id, ok, text))
+                    continue
+                try:
+                    response = format_response(command.id, ok,
+                                               "" if result is None else str(result))
+                except (KeyboardInterrupt, SystemExit):
+                    raise
+                except Exception as exc:
+                    response = self._internal_error(command.id, exc)
+                _write(outfile, response)
             except (OSError, ValueError) as exc:  # the controller closed our output
                 self._log(f"output closed: {exc}")
                 return
+
+    def _read(self, infile: TextIO, lines: queue.Queue) -> None:
+        """Queue the lines of ``infile``, then ``None``. A line longer than
+        ``MAX_LINE_CHARS`` is read to its end but queued as a refusal (a ``Command`` with
+        an ``error``, keeping the line's id when it starts with a valid one), so no line
+        can exhaust memory or cost more than one answer."""
+        try:
+            while True:
+                raw = infile.readline(MAX_LINE_CHARS)
+                if not raw:
+                    break
+                if len(raw) >= MAX_LINE_CHARS and not raw.endswith("\n"):
+                    while True:  # skip the rest of the line
+                        more = infile.readline(MAX_LINE_CHARS)
+                        if not more or more.endswith("\n"):
+                            break
+                    lines.put(_too_long(raw))
+                    continue
+                lines.put(raw)
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self._log(f"input closed: {exc}")
+        except Exception:
+            self._log(f"input failed\n{traceback.format_exc()}")
+        finally:
+            lines.put(None)
 
     def _write_stream(
         self, ident: int | None, stream: Stream, outfile: TextIO, pending: queue.Queue
@@ -358,6 +464,20 @@ class Dispatcher:
                 except Exception:
                     self._log(f"stream clean-up failed\n{traceback.format_exc()}")
         _write(outfile, "\n")
+
+
+def _too_long(start: str) -> Command:
+    """The refusal of a line longer than ``MAX_LINE_CHARS`` that begins with ``start``
+    (its id kept when it has a valid one)."""
+    head = preprocess(start[:64]).split()
+    ident = None
+    if head and head[0].isascii() and head[0].isdigit():
+        try:
+            ident = parse_int(head[0])
+        except ValueError:
+            pass
+    return Command(ident, "", error=f"syntax error: line longer than {MAX_LINE_CHARS} "
+                                    "characters")
 
 
 def _write(outfile: TextIO, text: str) -> None:

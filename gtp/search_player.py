@@ -1,6 +1,11 @@
 """The engine's thinking: one ``mcts.BatchedSearch`` tree over a network, kept in step with
 the game, searched within a playout and time budget, and the move decision.
 
+``EngineSearch`` follows ONE game (the GTP engine's board, undo and setup included) and
+searches in chunks so that the clock and stdin are looked at between them. The arena's
+``arena.players.BatchedSearchPlayer`` plays many games at once with the same settings
+(``PlayerConfig.search_config``) and the same pass rule (``mcts.forced_pass``).
+
 Values are from the point of view of the player to move (``mcts``' convention); a
 winrate is ``(value + 1) / 2`` for the side to move.
 """
@@ -12,9 +17,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from go import Position
-from mcts import BatchedSearch, Evaluator, SearchConfig, forced_pass
+from mcts import RESIGN, BatchedSearch, Evaluator, SearchConfig, forced_pass
 
-RESIGN = -1  # choose() returns this instead of a move to resign
+__all__ = ["RESIGN", "EngineSearch", "PlayerConfig"]
 
 
 @dataclass(frozen=True)
@@ -67,8 +72,9 @@ class PlayerConfig:
             temperature_moves=0)
 
 
-class SearchPlayer:
-    """One search tree, re-rooted to follow the game (``sync``), searched by ``think``."""
+class EngineSearch:
+    """The engine's one search tree, re-rooted to follow the game (``sync``), searched by
+    ``think``."""
 
     def __init__(self, evaluator: Evaluator, config: PlayerConfig,
                  seed: int | None = None) -> None:

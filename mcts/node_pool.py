@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from mcts import tree_kernels as tk
+from mcts.tree_arrays import TreeArrays
 
 # (name, dtype, per-edge?) of every node array; per-edge arrays have a second axis of A.
 _FIELDS = (
@@ -35,24 +36,15 @@ _FIELDS = (
 class NodePool:
     """Node arrays of capacity C for boards of ``size``: see ``mcts.tree_kernels``.
 
-    ``free_nodes[:free_top[0]]`` are the free node ids (taken from the end).
+    ``free_nodes[:free_top[0]]`` are the free node ids (taken from the end). ``arrays``
+    holds all of them as one ``TreeArrays``, and ``fields`` the same as a plain tuple, the
+    form the kernels take (see ``mcts.tree_arrays``); both are rebuilt when the pool grows
+    (the arrays are then new), so read them again after ``reserve``/``take``/``grow``.
     """
 
-    node_board: np.ndarray  # int8[C, P]
-    node_hash: np.ndarray  # uint64[C]
-    node_to_play: np.ndarray  # int8[C]
-    node_passes: np.ndarray  # int8[C], consecutive passes just played
-    node_move_number: np.ndarray  # int32[C], moves since the game's start
-    node_parent: np.ndarray  # int32[C], -1 for a root
-    node_move: np.ndarray  # int32[C], the move from the parent
-    node_state: np.ndarray  # int8[C], tree_kernels.FREE/NEW/PENDING/EXPANDED/TERMINAL
-    node_n: np.ndarray  # int32[C]
-    node_w: np.ndarray  # float64[C], player to move at the node
-    node_value: np.ndarray  # float32[C], evaluator value or rules value, player to move
-    child: np.ndarray  # int32[C, A]
-    edge_n: np.ndarray  # int32[C, A]
-    edge_w: np.ndarray  # float32[C, A], player to move at the parent
-    prior: np.ndarray  # float32[C, A]
+    # each field of TreeArrays is also an attribute of the same name
+    arrays: TreeArrays
+    fields: tuple[np.ndarray, ...]
 
     def __init__(self, size: int, capacity: int) -> None:
         self.size = size
@@ -95,6 +87,8 @@ class NodePool:
         self.free_nodes = free
         self.free_top[0] = top + len(added)
         self.capacity = capacity
+        self.arrays = TreeArrays(**{name: getattr(self, name) for name in TreeArrays._fields})
+        self.fields = tuple(self.arrays)
 
     def reserve(self, count: int) -> None:
         """Make sure at least ``count`` nodes are free, growing by half again or more."""
@@ -111,5 +105,4 @@ class NodePool:
 
     def free_subtree(self, start: int, keep: int = -1) -> None:
         """Free ``start`` and everything under it except the subtree of ``keep``."""
-        tk.free_subtree(np.int32(start), np.int32(keep), self.child, self.node_state,
-                        self.free_nodes, self.free_top)
+        tk.free_subtree(self.fields, np.int32(start), np.int32(keep))

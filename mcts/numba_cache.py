@@ -2,9 +2,10 @@
 
 numba re-compiles a cached function when its own source file changes, but not when a
 function it calls from another file does, and the search kernels compile ``go.kernels``'
-code into themselves. ``drop_if_stale`` remembers a fingerprint of both files next to the
-cache and deletes the module's cache entries when it changes, so that an edit to the
-rules reaches the search at the next import.
+code into themselves (and build ``mcts.tree_arrays``' NamedTuples). ``drop_if_stale``
+remembers a fingerprint of the module and of the files it depends on next to the cache and
+deletes the module's cache entries when it changes, so that an edit to the rules or to the
+kernels' argument structures reaches the search at the next import.
 """
 
 from __future__ import annotations

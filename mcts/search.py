@@ -19,6 +19,7 @@ from mcts.config import SearchConfig
 from mcts.evaluator import Evaluator
 from mcts.node_pool import NodePool
 from mcts.passing import pass_refused
+from mcts.tree_arrays import GameArrays, PuctParams
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ class BatchedSearch:
     ``advance(g, move)``, which keeps the chosen move's subtree.
 
     Attributes: ``num_games``, ``board_size``, ``history_length``, ``config``,
-    ``evaluator``, ``pool`` (the ``NodePool``), ``evaluations`` (leaves evaluated so far)
-    and ``evaluator_calls`` (batches sent so far).
+    ``evaluator``, ``pool`` (the ``NodePool``), ``evaluations`` (leaves evaluated so far),
+    ``evaluator_calls`` (batches sent so far), ``steps`` (selection steps so far) and
+    ``collisions`` (selections so far that reached a leaf already pending in their step:
+    they add no leaf to the batch).
     """
 
     def __init__(
@@ -86,6 +89,13 @@ class BatchedSearch:
         self._hist_hashes = np.zeros((g, 64), np.uint64)
         self._hist_len = np.zeros(g, np.int32)
         self._hist_boards = np.zeros((g, history, self._points), np.int8)
+        self._game_fields = self._make_game_fields()
+        self._params = PuctParams(
+            c_init=float(config.c_puct_init), c_base=float(config.c_puct_base),
+            fpu_reduction=float(config.fpu_reduction),
+            fpu_root=float(config.root_fpu_reduction()),
+            virtual_loss=float(config.virtual_loss))
+        self._param_fields = tuple(self._params)
         self._positions: list[Position | None] = [None] * g
         self._resign_disabled = np.zeros(g, np.bool_)
         self._needs_noise = np.zeros(g, np.bool_)
@@ -93,8 +103,11 @@ class BatchedSearch:
         self._out_leaf = np.zeros(leaves, np.int32)
         self._out_game = np.zeros(leaves, np.int32)
         self._done = np.zeros(g, np.int32)
+        self._collided = np.zeros(g, np.int32)
         self.evaluations = 0
         self.evaluator_calls = 0
+        self.steps = 0
+        self.collisions = 0
 
     # ------------------------------------------------------------------ roots
     def set_root(self, game: int, position: Position) -> None:
@@ -164,42 +177,38 @@ class BatchedSearch:
         remaining = np.full(len(chosen), int(sims), np.int64)
         remaining[pool.node_state[self._roots[chosen]] == tk.TERMINAL] = 0
         k = self.config.leaves_per_tree
-        cfg = self.config
-        fpu_root = cfg.root_fpu_reduction()
         while True:
             active = remaining > 0
             if not active.any():
                 break
             games_now = chosen[active]
             want = np.minimum(remaining[active], k).astype(np.int32)
-            pool.reserve(int(want.sum()))
-            n = tk.select_leaves(
-                games_now, want, self._roots, self._komi, self._max_moves,
-                self._hist_hashes, self._hist_len,
-                pool.node_board, pool.node_hash, pool.node_to_play, pool.node_passes,
-                pool.node_move_number, pool.node_parent, pool.node_move, pool.node_state,
-                pool.node_n, pool.node_w, pool.node_value,
-                pool.child, pool.edge_n, pool.edge_w, pool.prior, pool.free_nodes,
-                pool.free_top, self._nbrs, self._zobrist,
-                cfg.c_puct_init, cfg.c_puct_base, cfg.fpu_reduction, fpu_root, cfg.virtual_loss,
-                self._out_leaf, self._out_game, self._done)
+            most = int(want.sum())
+            pool.reserve(most)
+            boards = np.empty((most, self.history_length, self._points), np.int8)
+            to_play = np.empty(most, np.int8)
+            legal = np.empty((most, self._actions), np.bool_)
+            n = tk.select_leaves(pool.fields, self._game_fields, self._param_fields,
+                                 self._nbrs, self._zobrist, games_now, want, self._out_leaf,
+                                 self._out_game, boards, to_play, legal, self._done,
+                                 self._collided)
             remaining[active] -= self._done[: len(games_now)]
+            self.steps += 1
+            self.collisions += int(self._collided[: len(games_now)].sum())
             if n:
-                self._evaluate(self._out_leaf[:n].copy(), self._out_game[:n].copy())
+                self._evaluate(self._out_leaf[:n], self._out_game[:n], boards[:n],
+                               to_play[:n], legal[:n])
             if self._needs_noise.any():
                 for g in np.flatnonzero(self._needs_noise):
                     if pool.node_state[self._roots[g]] == tk.EXPANDED:
                         self._add_noise(int(g))
 
-    def _evaluate(self, leaves: np.ndarray, leaf_games: np.ndarray) -> None:
+    def _evaluate(self, leaves: np.ndarray, leaf_games: np.ndarray, boards: np.ndarray,
+                  to_play: np.ndarray, legal: np.ndarray) -> None:
+        """Evaluate the pending ``leaves`` (of games ``leaf_games``) from the inputs
+        ``select_leaves`` gathered, then expand them and back their values up."""
         pool = self.pool
         n = len(leaves)
-        boards = np.empty((n, self.history_length, self._points), np.int8)
-        to_play = np.empty(n, np.int8)
-        legal = np.empty((n, self._actions), np.bool_)
-        tk.gather_inputs(leaves, leaf_games, self._roots, self._hist_boards, pool.node_board,
-                         pool.node_parent, pool.node_to_play, pool.child, boards, to_play,
-                         legal)
         size = self.board_size
         try:
             priors, values = self.evaluator.evaluate(
@@ -215,18 +224,14 @@ class BatchedSearch:
             if not (np.isfinite(values).all() and np.isfinite(priors).all()):
                 raise ValueError("evaluator returned a NaN or infinite prior or value")
         except BaseException:
-            tk.abandon_leaves(leaves, leaf_games, self._roots, pool.node_parent,
-                              pool.node_move, pool.node_state, pool.node_n, pool.node_w,
-                              pool.child, pool.edge_n, pool.edge_w, pool.free_nodes,
-                              pool.free_top, self.config.virtual_loss)
+            tk.abandon_leaves(pool.fields, self._roots, leaves, leaf_games,
+                              self._params.virtual_loss)
             raise
         self.evaluations += n
         self.evaluator_calls += 1
-        tk.expand_leaves(leaves, leaf_games, np.ascontiguousarray(priors),
-                         np.ascontiguousarray(values), self._roots, pool.node_parent,
-                         pool.node_move, pool.node_state, pool.node_n, pool.node_w,
-                         pool.node_value, pool.child, pool.edge_w, pool.prior,
-                         self.config.virtual_loss)
+        tk.expand_leaves(pool.fields, self._roots, leaves, leaf_games,
+                         np.ascontiguousarray(priors), np.ascontiguousarray(values),
+                         self._params.virtual_loss)
 
     # ------------------------------------------------------------------ results
     def visit_counts(self, game: int, moves: Sequence[int] = ()) -> np.ndarray:
@@ -420,6 +425,7 @@ class BatchedSearch:
             wider = np.zeros((self.num_games, 2 * len(hashes)), np.uint64)
             wider[:, : self._hist_hashes.shape[1]] = self._hist_hashes
             self._hist_hashes = wider
+            self._game_fields = self._make_game_fields()
         self._hist_hashes[g, : len(hashes)] = hashes
         self._hist_len[g] = len(hashes)
         self._hist_boards[g] = position.recent_boards(self.history_length).reshape(
@@ -432,6 +438,14 @@ class BatchedSearch:
                 self._add_noise(g)
             else:
                 self._needs_noise[g] = True
+
+    def _make_game_fields(self) -> tuple[np.ndarray, ...]:
+        """The per-game arrays (the same arrays, not copies) as the kernels take them: a
+        ``GameArrays``' fields in a plain tuple."""
+        return tuple(GameArrays(
+            roots=self._roots, komi=self._komi, max_moves=self._max_moves,
+            hist_hashes=self._hist_hashes, hist_len=self._hist_len,
+            hist_boards=self._hist_boards))
 
     def _remove_root_pass(self, g: int) -> None:
         pool = self.pool

@@ -1,6 +1,7 @@
 """Compiled steps of the batched search: select leaves, gather inputs, expand, back up, free.
 
-All trees of a ``BatchedSearch`` live in one node pool (see ``mcts.node_pool``). A node
+All trees of a ``BatchedSearch`` live in one node pool; the kernels take its arrays as one
+``tree``, a ``mcts.tree_arrays.TreeArrays`` (read by field name, never by position). A node
 holds its board, hash, player to move and pass count; a parent holds its children's
 statistics in rows of width ``A = N*N + 1`` (pass last):
 
@@ -18,6 +19,10 @@ Virtual loss: each selection adds 1 to ``edge_n`` and ``node_n`` along its path 
 ``virtual_loss`` as a loss for the player who chose each edge (``edge_w -= vl`` and the
 child's ``node_w += vl``); backup removes it and adds the real value. With one leaf per
 tree the result is the same as without virtual loss.
+
+The games' side of a step (roots, komi, history) travels as one ``GameArrays`` and the
+search constants as one ``PuctParams``. Kernels called from Python take each of the three
+as a plain tuple of its fields and rebuild it first (see ``mcts.tree_arrays`` for why).
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ import numba
 import numpy as np
 
 from go import kernels as rules
+from mcts import tree_arrays
 from mcts.numba_cache import drop_if_stale
+from mcts.tree_arrays import GameArrays, PuctParams, TreeArrays
 
-drop_if_stale(__file__, [rules.__file__])
+drop_if_stale(__file__, [rules.__file__, tree_arrays.__file__])
 
 # node_state values
 FREE = 0
@@ -56,8 +63,14 @@ def terminal_value(board, to_play, komi, nbrs):
 
 
 @numba.njit(cache=True, inline="always")
-def _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
-                c_init, c_base, fpu_reduction):
+def _pick_child(tree, node, c_init, c_base, fpu_reduction):
+    """The move with the highest PUCT score at ``node``."""
+    node_n = tree.node_n
+    node_w = tree.node_w
+    child = tree.child
+    edge_n = tree.edge_n
+    edge_w = tree.edge_w
+    prior = tree.prior
     n_parent = node_n[node]
     sq = math.sqrt(n_parent)
     c = c_init + math.log((1.0 + n_parent + c_base) / c_base)
@@ -77,9 +90,13 @@ def _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
 
 
 @numba.njit(cache=True)
-def backup(leaf, value, root, node_parent, node_move, node_n, node_w, edge_w, virtual_loss):
+def backup(tree, leaf, value, root, virtual_loss):
     """Add ``value`` (for the player to move at ``leaf``) from ``leaf`` up to ``root``,
     removing the virtual loss the selection put on the path (visit counts stay)."""
+    node_parent = tree.node_parent
+    node_move = tree.node_move
+    node_w = tree.node_w
+    edge_w = tree.edge_w
     x = leaf
     v = value
     while x != root:
@@ -92,9 +109,14 @@ def backup(leaf, value, root, node_parent, node_move, node_n, node_w, edge_w, vi
 
 
 @numba.njit(cache=True)
-def revert_visit(leaf, root, node_parent, node_move, node_n, node_w, edge_n, edge_w,
-                 virtual_loss):
+def revert_visit(tree, leaf, root, virtual_loss):
     """Undo one selection's virtual visit from ``leaf`` up to ``root``."""
+    node_parent = tree.node_parent
+    node_move = tree.node_move
+    node_n = tree.node_n
+    node_w = tree.node_w
+    edge_n = tree.edge_n
+    edge_w = tree.edge_w
     x = leaf
     while x != root:
         node_n[x] -= 1
@@ -108,35 +130,78 @@ def revert_visit(leaf, root, node_parent, node_move, node_n, node_w, edge_n, edg
 
 
 @numba.njit(cache=True)
-def select_leaves(
-    games, want, roots, komi, max_moves, hist_hashes, hist_len,
-    node_board, node_hash, node_to_play, node_passes, node_move_number, node_parent,
-    node_move, node_state, node_n, node_w, node_value,
-    child, edge_n, edge_w, prior, free_nodes, free_top,
-    nbrs, zobrist, c_init, c_base, fpu_reduction, fpu_root, virtual_loss,
-    out_leaf, out_game, done,
-):
-    """Select up to ``want[i]`` leaves in the tree of game ``games[i]``.
+def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, want,
+                  out_leaf, out_game, out_boards, out_to_play, out_legal, done, collided):
+    """Select up to ``want[i]`` leaves in the tree of game ``games[i]`` (int32[B] each).
 
     A selection walks from the root by PUCT to an edge without a node, makes the child
     (one ``play_inplace`` from the parent's board), and either scores it by the rules
     when the game is over there (backed up at once) or marks it ``PENDING`` and lists it
-    in ``out_leaf``/``out_game`` for evaluation. A selection that reaches a node already
-    pending in this step is undone (a collision). A ``NEW`` root is itself the leaf.
+    in ``out_leaf``/``out_game`` for evaluation, with the evaluator's inputs for it in
+    ``out_boards``/``out_to_play``/``out_legal`` (see ``gather_inputs``). A ``NEW`` root
+    is itself the leaf (and the tree's only one this step).
+
+    A selection that reaches a node already pending in this step is a collision: it adds
+    no leaf, but its virtual visit stays on the path until every tree of the step is
+    selected, so the tree's next selections turn away from that path instead of colliding
+    on it again; then each collision's visit is undone (``revert_visit``), which leaves
+    the statistics as if it never happened. A tree makes at most ``2 * want[i]``
+    selections, so collisions cost at most one extra walk per leaf it may list.
+    ``collided[i]`` receives the tree's collisions in this step.
+
     ``done[i]`` receives the simulations finished or started (terminal + pending leaves,
-    the root's own first evaluation excluded). ``free_top[0]`` must leave at least
+    the root's own first evaluation excluded), at most ``want[i]``. ``free_top[0]`` must
+    leave at least
     ``sum(want)`` free nodes. ``fpu_root`` is the first-play-urgency reduction at the
-    root, ``fpu_reduction`` elsewhere. Returns the number of leaves listed.
+    root, ``fpu_reduction`` elsewhere. ``nbrs`` and ``zobrist`` are the rules kernels'
+    tables for the board size. Returns the number of leaves listed.
     """
+    tree = TreeArrays(*tree_fields)
+    game_arrays = GameArrays(*game_fields)
+    params = PuctParams(*param_fields)
+    node_board = tree.node_board
+    node_hash = tree.node_hash
+    node_to_play = tree.node_to_play
+    node_passes = tree.node_passes
+    node_move_number = tree.node_move_number
+    node_parent = tree.node_parent
+    node_move = tree.node_move
+    node_state = tree.node_state
+    node_n = tree.node_n
+    node_w = tree.node_w
+    node_value = tree.node_value
+    child = tree.child
+    edge_n = tree.edge_n
+    edge_w = tree.edge_w
+    prior = tree.prior
+    free_nodes = tree.free_nodes
+    free_top = tree.free_top
+    roots = game_arrays.roots
+    komi = game_arrays.komi
+    max_moves = game_arrays.max_moves
+    hist_hashes = game_arrays.hist_hashes
+    hist_len = game_arrays.hist_len
+    c_init = params.c_init
+    c_base = params.c_base
+    fpu_reduction = params.fpu_reduction
+    fpu_root = params.fpu_root
+    virtual_loss = params.virtual_loss
     n_points = node_board.shape[1]
     n_actions = n_points + 1
     legal = np.empty(n_actions, np.bool_)
+    # the pending leaf and root of each collision, undone once the step is selected
+    collision_leaf = np.empty(2 * want.sum(), np.int32)
+    collision_root = np.empty(2 * want.sum(), np.int32)
+    n_collisions = 0
     n_leaves = 0
     for i in range(games.shape[0]):
         g = games[i]
         root = roots[g]
         done[i] = 0
-        for _ in range(want[i]):
+        collided[i] = 0
+        attempts = 0
+        while done[i] < want[i] and attempts < 2 * want[i]:
+            attempts += 1
             node_n[root] += 1
             state = node_state[root]
             if state == NEW:
@@ -144,19 +209,18 @@ def select_leaves(
                 out_leaf[n_leaves] = root
                 out_game[n_leaves] = g
                 n_leaves += 1
-                continue
+                break
             if state == PENDING:
                 node_n[root] -= 1
-                continue
+                break
             if state == TERMINAL:
-                backup(root, node_value[root], root, node_parent, node_move, node_n,
-                       node_w, edge_w, virtual_loss)
+                backup(tree, root, node_value[root], root, virtual_loss)
                 done[i] += 1
                 continue
             node = root
             while True:
-                a = _pick_child(node, node_n, node_w, child, edge_n, edge_w, prior,
-                                c_init, c_base, fpu_root if node == root else fpu_reduction)
+                a = _pick_child(tree, node, c_init, c_base,
+                                fpu_root if node == root else fpu_reduction)
                 edge_n[node, a] += 1
                 edge_w[node, a] -= virtual_loss
                 c = child[node, a]
@@ -168,12 +232,13 @@ def select_leaves(
                         node = c
                         continue
                     if st == TERMINAL:
-                        backup(c, node_value[c], root, node_parent, node_move, node_n,
-                               node_w, edge_w, virtual_loss)
+                        backup(tree, c, node_value[c], root, virtual_loss)
                         done[i] += 1
                     else:  # PENDING: another selection of this step got here first
-                        revert_visit(c, root, node_parent, node_move, node_n, node_w,
-                                     edge_n, edge_w, virtual_loss)
+                        collision_leaf[n_collisions] = c
+                        collision_root[n_collisions] = root
+                        n_collisions += 1
+                        collided[i] += 1
                     break
                 # a new node
                 free_top[0] -= 1
@@ -207,8 +272,7 @@ def select_leaves(
                     child[c, :] = ILLEGAL
                     v = terminal_value(board, -colour, komi[g], nbrs)
                     node_value[c] = v
-                    backup(c, v, root, node_parent, node_move, node_n, node_w, edge_w,
-                           virtual_loss)
+                    backup(tree, c, v, root, virtual_loss)
                     done[i] += 1
                     break
                 # superko: the game's boards up to the root, then the path's boards
@@ -231,15 +295,25 @@ def select_leaves(
                 n_leaves += 1
                 done[i] += 1
                 break
+    for j in range(n_collisions):
+        revert_visit(tree, collision_leaf[j], collision_root[j], virtual_loss)
+    gather_inputs(tree, game_arrays, out_leaf[:n_leaves], out_game[:n_leaves], out_boards,
+                  out_to_play, out_legal)
     return n_leaves
 
 
 @numba.njit(cache=True)
-def gather_inputs(leaves, leaf_games, roots, hist_boards, node_board, node_parent,
-                  node_to_play, child, out_boards, out_to_play, out_legal):
+def gather_inputs(tree, game_arrays, leaves, leaf_games, out_boards, out_to_play, out_legal):
     """Fill the evaluator's inputs for each leaf: ``out_boards[i, k]`` (int8[B, H, P]) is
     the board k moves before the leaf, reaching into the root's history
-    (``hist_boards[g]``, root board first) when the path is shorter."""
+    (``game_arrays.hist_boards[g]``, root board first) when the path is shorter;
+    ``out_to_play`` int8[B] and ``out_legal`` bool[B, A]. Called by ``select_leaves``."""
+    node_board = tree.node_board
+    node_parent = tree.node_parent
+    node_to_play = tree.node_to_play
+    child = tree.child
+    roots = game_arrays.roots
+    hist_boards = game_arrays.hist_boards
     history = out_boards.shape[1]
     for i in range(leaves.shape[0]):
         x = leaves[i]
@@ -262,11 +336,15 @@ def gather_inputs(leaves, leaf_games, roots, hist_boards, node_board, node_paren
 
 
 @numba.njit(cache=True)
-def expand_leaves(leaves, leaf_games, priors, values, roots, node_parent, node_move,
-                  node_state, node_n, node_w, node_value, child, edge_w, prior,
-                  virtual_loss):
-    """Store each leaf's priors (masked to its legal moves and renormalised; uniform if
-    the evaluator gave them no mass), mark it expanded and back its value up."""
+def expand_leaves(tree_fields, roots, leaves, leaf_games, priors, values, virtual_loss):
+    """Store each leaf's priors (``priors`` float32[B, A], masked to its legal moves and
+    renormalised; uniform if the evaluator gave them no mass), mark it expanded and back
+    its value up (``values`` float32[B], for the leaf's player to move)."""
+    tree = TreeArrays(*tree_fields)
+    node_state = tree.node_state
+    node_value = tree.node_value
+    child = tree.child
+    prior = tree.prior
     n_actions = child.shape[1]
     for i in range(leaves.shape[0]):
         c = leaves[i]
@@ -289,20 +367,24 @@ def expand_leaves(leaves, leaf_games, priors, values, roots, node_parent, node_m
         v = min(1.0, max(-1.0, values[i]))
         node_state[c] = EXPANDED
         node_value[c] = v
-        backup(c, v, roots[leaf_games[i]], node_parent, node_move, node_n, node_w, edge_w,
-               virtual_loss)
+        backup(tree, c, v, roots[leaf_games[i]], virtual_loss)
 
 
 @numba.njit(cache=True)
-def abandon_leaves(leaves, leaf_games, roots, node_parent, node_move, node_state, node_n,
-                   node_w, child, edge_n, edge_w, free_nodes, free_top, virtual_loss):
+def abandon_leaves(tree_fields, roots, leaves, leaf_games, virtual_loss):
     """Undo the selections of pending leaves whose evaluation failed: a ``NEW`` root goes
     back to ``NEW``, other leaves are removed from their parent and freed."""
+    tree = TreeArrays(*tree_fields)
+    node_parent = tree.node_parent
+    node_move = tree.node_move
+    node_state = tree.node_state
+    child = tree.child
+    free_nodes = tree.free_nodes
+    free_top = tree.free_top
     for i in range(leaves.shape[0]):
         c = leaves[i]
         root = roots[leaf_games[i]]
-        revert_visit(c, root, node_parent, node_move, node_n, node_w, edge_n, edge_w,
-                     virtual_loss)
+        revert_visit(tree, c, root, virtual_loss)
         if c == root:
             node_state[c] = NEW
         else:
@@ -313,9 +395,14 @@ def abandon_leaves(leaves, leaf_games, roots, node_parent, node_move, node_state
 
 
 @numba.njit(cache=True)
-def free_subtree(start, keep, child, node_state, free_nodes, free_top):
+def free_subtree(tree_fields, start, keep):
     """Return every node under ``start`` (itself included) to the free list, except the
     subtree of ``keep`` (-1: keep nothing)."""
+    tree = TreeArrays(*tree_fields)
+    child = tree.child
+    node_state = tree.node_state
+    free_nodes = tree.free_nodes
+    free_top = tree.free_top
     if start < 0 or start == keep:
         return
     stack = np.empty(child.shape[0], np.int32)

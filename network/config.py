@@ -14,9 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-MIN_BOARD_SIZE = 2
-MAX_BOARD_SIZE = 19
-
+from go.coords import MAX_SIZE, MIN_SIZE
 
 #: Upper bounds of the shape fields: far beyond any network trained (KataGo's largest
 #: nets have 40 blocks of 768 channels) yet small enough that a typo is refused at once
@@ -80,10 +78,10 @@ class NetworkConfig:
 
     def __post_init__(self) -> None:
         if (isinstance(self.board_size, bool) or not isinstance(self.board_size, int)
-                or not MIN_BOARD_SIZE <= self.board_size <= MAX_BOARD_SIZE):
+                or not MIN_SIZE <= self.board_size <= MAX_SIZE):
             raise ValueError(
-                f"board_size must be an integer between {MIN_BOARD_SIZE} and "
-                f"{MAX_BOARD_SIZE}, got {self.board_size!r}")
+                f"board_size must be an integer between {MIN_SIZE} and "
+                f"{MAX_SIZE}, got {self.board_size!r}")
         if isinstance(self.blocks, bool) or not isinstance(self.blocks, int) or self.blocks < 0:
             raise ValueError(f"blocks must be a non-negative integer, got {self.blocks!r}")
         if self.blocks > MAX_SHAPE["blocks"]:

@@ -61,6 +61,8 @@ class PipelineConfig:
         gate_parallel_games: gate games played at once (each side's leaves in one batch).
         gate_temperature_moves: moves at the start of each gate game chosen in proportion
             to the visit counts; later moves are the most visited. Gate games use no noise.
+        gate_opening_moves: moves of each colour pair's opening in a gate match, drawn from
+            the best network's policy (both games of a pair start from it, colours swapped).
         generations: stop after this many gate matches, whatever their outcome (``None``:
             run until stopped).
         minutes: stop after this many minutes of this session (``None``: no limit).
@@ -91,6 +93,7 @@ class PipelineConfig:
     gate_simulations: int | None = None
     gate_parallel_games: int = 64
     gate_temperature_moves: int = 0
+    gate_opening_moves: int = 4
     generations: int | None = None
     minutes: float | None = None
     seed: int = 0
@@ -144,6 +147,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "gate_simulations": (1, 1_000_000),
     "gate_parallel_games": (1, 100_000),
     "gate_temperature_moves": (0, 100_000),
+    "gate_opening_moves": (0, 100_000),
     "generations": (1, 10**9),
     "seed": (0, 2**31 - 1),
     "sgf_every": (0, 10**12),

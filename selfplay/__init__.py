@@ -6,8 +6,9 @@ Roles are plain classes, wrapped as Ray actors in one place (``selfplay.actors``
   leaves go to an inference server through ``remote_evaluator.RemoteEvaluator``;
 * ``inference_server.InferenceServer``: the best network, batching every worker's leaves;
 * ``learner.Learner``: training on batches from ``replay_buffer.ReplayBuffer``;
-* ``gatekeeper.Gatekeeper``: candidate against best (``game_loop.play_match``), decided by
-  ``sprt`` with the Elo difference from ``elo``.
+* ``gatekeeper.Gatekeeper``: candidate against best through the arena's match loop
+  (``arena.match_loop.play_match``), decided by ``arena.sprt`` with the Elo difference
+  from ``arena.stats``.
 
 ``driver.Pipeline`` runs them, holds the replay buffer and the run directory
 (``run_dir``); ``config`` composes the packages' configs into ``RunConfig``;

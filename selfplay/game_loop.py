@@ -1,4 +1,4 @@
-"""Game loops over ``mcts.BatchedSearch``: self-play, and gate matches between two networks.
+"""The self-play game loop over ``mcts.BatchedSearch``.
 
 ``SelfPlayGames`` keeps G games going at once in one search: every ``step()`` runs the
 search on all of them (one evaluator call per simulation step, all leaves together), plays
@@ -7,17 +7,15 @@ ones in their place. Games end by two passes, the move limit, or resignation; th
 games where resignation is disabled (``SearchConfig.resign_disabled_fraction``) records who
 would have resigned, so the false-positive rate of the threshold can be measured.
 
-``play_match`` plays a candidate against the best with two searches, each side's leaves
-batched to its own evaluator, colours alternating by game, until a decision function says
-stop. Values everywhere are from the point of view of the player to move.
+Gate matches (candidate against best) are played by ``arena.match_loop.play_match``
+(``selfplay.gatekeeper``). Values everywhere are from the point of view of the player to
+move.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -118,101 +116,3 @@ class SelfPlayGames:
             best_version=self._version[g])
         self._start(g)
         return record
-
-
-@dataclass
-class MatchResult:
-    """A finished (or stopped) match from the candidate's side.
-
-    ``games`` lists per game ``(candidate_colour, winner)``, colours +1 black / -1 white,
-    winner 0 for a draw; ``stopped_early`` is True when the decision function ended the
-    match before every planned game was played.
-    """
-
-    games: list[tuple[int, int]] = field(default_factory=list)
-    stopped_early: bool = False
-
-    @property
-    def wins(self) -> int:
-        return sum(1 for c, w in self.games if w == c)
-
-    @property
-    def losses(self) -> int:
-        return sum(1 for c, w in self.games if w == -c)
-
-    @property
-    def draws(self) -> int:
-        return sum(1 for _, w in self.games if w == 0)
-
-    @property
-    def score(self) -> float:
-        """Candidate's wins plus half its draws."""
-        return self.wins + 0.5 * self.draws
-
-    @property
-    def played(self) -> int:
-        return len(self.games)
-
-
-def play_match(candidate: Evaluator, best: Evaluator, rules: RulesConfig,
-               search: SearchConfig, games: int, parallel: int = 64,
-               stop: Callable[[MatchResult], bool] | None = None,
-               seed: int | None = None) -> MatchResult:
-    """Play up to ``games`` games of ``candidate`` against ``best``.
-
-    Game ``i`` gives the candidate black when ``i`` is even, white when odd. At most
-    ``parallel`` games run at once; every step searches the candidate's games (one
-    ``candidate.evaluate`` call per simulation step) then the best's. After each finished
-    game ``stop(result)`` may end the match; games still in progress are then abandoned,
-    so the result holds only complete games.
-    """
-    if games < 1 or parallel < 1:
-        raise ValueError(f"a match needs games >= 1 and parallel >= 1, got {games}, {parallel}")
-    slots = min(parallel, games)
-    rng = np.random.default_rng(seed)
-    seeds = rng.integers(2**63, size=2)
-    sides = {1: BatchedSearch(candidate, search, slots, seed=int(seeds[0])),
-             -1: BatchedSearch(best, search, slots, seed=int(seeds[1]))}
-    result = MatchResult()
-    colour = np.zeros(slots, np.int8)  # candidate's colour per slot, 0 = slot idle
-    started = 0
-
-    def start(slot: int) -> None:
-        nonlocal started
-        colour[slot] = 1 if started % 2 == 0 else -1
-        started += 1
-        root = Position.from_rules(rules)
-        for s in sides.values():
-            s.set_root(slot, root)
-
-    for slot in range(slots):
-        start(slot)
-    while (colour != 0).any():
-        for side, s in sides.items():  # side +1: the candidate moves; -1: the best moves
-            to_move = [slot for slot in np.flatnonzero(colour)
-                       if s.position(slot).to_play == colour[slot] * side]
-            if not to_move:
-                continue
-            s.run(games=to_move)
-            for slot in to_move:
-                position = s.position(slot)
-                winner = None
-                if s.should_resign(slot):
-                    winner = -position.to_play
-                else:
-                    move = s.choose_move(slot)
-                    for both in sides.values():
-                        both.advance(slot, move)
-                    after = s.position(slot)
-                    if after.is_over():
-                        winner = after.winner()
-                if winner is None:
-                    continue
-                result.games.append((int(colour[slot]), int(winner)))
-                colour[slot] = 0
-                if stop is not None and stop(result):
-                    result.stopped_early = result.played < games
-                    return result
-                if started < games:
-                    start(slot)
-    return result

@@ -1,4 +1,4 @@
-"""The gate's statistics: Wald's SPRT, the gate decision, Elo with its interval."""
+"""The gate's sequential test: Wald's SPRT and the gate decision."""
 
 import math
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from arena.sprt import Decision, Sprt, gate_decision
-from selfplay.elo import elo_from_score, match_elo
 
 
 def test_sprt_bounds_and_llr_follow_wald():
@@ -51,35 +50,19 @@ def test_gate_decision_uses_threshold_when_all_games_are_played():
     assert gate_decision(5.5, 10, 10, 0.55, None) is Decision.PROMOTE
     assert gate_decision(5, 9, 10, 0.55, None) is Decision.CONTINUE
     assert gate_decision(0, 4, 4, 0.0, None) is Decision.PROMOTE  # AlphaZero style
-    assert gate_decision(17, 17, 400, 0.55, Sprt()) is Decision.PROMOTE
+    assert gate_decision(17, 17, 400, 0.55, Sprt(), paired=False) is Decision.PROMOTE
+    assert gate_decision(0, 14, 400, 0.55, Sprt(), paired=False) is Decision.REJECT
+    # in colour pairs the test looks only at whole pairs: 17 games wait for the 18th
+    assert gate_decision(17, 17, 400, 0.55, Sprt()) is Decision.CONTINUE
+    assert gate_decision(18, 18, 400, 0.55, Sprt()) is Decision.PROMOTE
     assert gate_decision(0, 14, 400, 0.55, Sprt()) is Decision.REJECT
+    assert gate_decision(0, 13, 400, 0.55, Sprt()) is Decision.CONTINUE
+    assert gate_decision(0, 13, 13, 0.55, Sprt()) is Decision.REJECT  # all played: threshold
+    with pytest.raises(ValueError, match="score <= games"):
+        gate_decision(5, 4, 10, 0.55, None)
     with pytest.raises(ValueError, match="threshold must lie in"):
         gate_decision(1, 1, 1, 1.5, None)
     with pytest.raises(ValueError, match="p0 < p1"):
         Sprt(p0=0.6, p1=0.5)
     with pytest.raises(ValueError, match="alpha must lie"):
         Sprt(alpha=0.7)
-
-
-def test_elo_of_known_scores():
-    assert elo_from_score(0.5) == 0.0
-    assert elo_from_score(0.75) == pytest.approx(190.85, abs=0.01)
-    assert elo_from_score(0.25) == pytest.approx(-190.85, abs=0.01)
-    with pytest.raises(ValueError, match="strictly between 0 and 1, got 1"):
-        elo_from_score(1)
-
-
-def test_match_elo_interval_contains_the_estimate_and_narrows_with_games():
-    small = match_elo(60, 100)
-    large = match_elo(600, 1000)
-    for e in (small, large):
-        assert e.low < e.elo < e.high
-    assert large.high - large.low < 0.5 * (small.high - small.low)
-    assert match_elo(50, 100).elo == pytest.approx(0.0)
-    sweep = match_elo(4, 4)  # a clean sweep stays finite
-    assert math.isfinite(sweep.elo) and math.isfinite(sweep.high) and sweep.elo > 0
-    mirrored = match_elo(0, 4)
-    assert mirrored.elo == pytest.approx(-sweep.elo)
-    assert mirrored.low == pytest.approx(-sweep.high)
-    with pytest.raises(ValueError, match="at least one game"):
-        match_elo(0, 0)

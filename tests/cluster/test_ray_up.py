@@ -14,6 +14,7 @@ import json
 import os
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -45,8 +46,17 @@ def local_config(box: SshSandbox) -> Path:
     with open(ROOT / "deploy" / "local.yaml") as f:
         config = yaml.safe_load(f)
     config["cluster_name"] = f"zerogo-test-{os.getpid()}"
+    # The sandbox's sshd serves root only; the example's ordinary account is for real machines.
+    config["auth"]["ssh_user"] = "root"
     config["auth"]["ssh_private_key"] = str(box.key)
-    config["file_mounts"] = {"~/zerogo": str(ROOT)}
+    # The token as a user makes it, with the project's script, outside the checkout.
+    token = box.root / "ray-auth-token"
+    made = subprocess.run(["bash", str(ROOT / "deploy" / "auth-token.sh"), str(token)],
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    token_mounts = [k for k, v in config["file_mounts"].items() if v == ".ray-auth-token"]
+    assert len(token_mounts) == 1, config["file_mounts"]
+    config["file_mounts"] = {"~/zerogo": str(ROOT), token_mounts[0]: str(token)}
     python_bin = os.path.dirname(sys.executable)
     config["setup_commands"] = [
         c.replace("__PYTHON_BIN__", python_bin) for c in config["setup_commands"]
@@ -101,6 +111,12 @@ def test_ray_up_runs_one_generation_and_ray_down_leaves_nothing(sandbox: SshSand
         assert sandbox.ray_processes(), "ray up left no Ray process running"
         status = ray_cli(sandbox, "exec", str(config), "ray status", timeout=120)
         assert "1 local.cluster.node" in status and "Pending:" in status, status
+        # The cluster demands the token: the same command with a wrong one is refused.
+        code, refused = run_ray_cli(sandbox, "exec", str(config),
+                                    "RAY_AUTH_TOKEN=0123456789abcdef ray status", timeout=120)
+        assert code != 0 and "AuthenticationError" in refused, refused
+        assert (sandbox.home / ".ray" / "zerogo_auth_token").read_text().strip() \
+            == (sandbox.root / "ray-auth-token").read_text().strip()
 
         run_dir = sandbox.home / "runs" / "cluster-test"
         command = " ".join([

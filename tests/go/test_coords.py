@@ -102,3 +102,19 @@ def test_bad_indices_and_sizes() -> None:
         coords.to_gtp("D4", 9)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="between 2 and 19, got 20"):
         coords.from_gtp("A1", 20)
+
+
+def test_board_sizes_and_their_check_live_in_coords():
+    """``coords`` owns the sizes (``go`` and ``go.position`` re-export them) and names the bad
+    value when it refuses one."""
+    import go
+    from go import position
+
+    assert (coords.MIN_SIZE, coords.MAX_SIZE) == (2, 19)
+    assert go.check_size is position.check_size is coords.check_size
+    assert go.MAX_SIZE == position.MAX_SIZE == coords.MAX_SIZE
+    assert coords.check_size(coords.MAX_SIZE) == 19
+    with pytest.raises(ValueError, match="board size must be between 2 and 19, got 25"):
+        coords.check_size(25)
+    with pytest.raises(ValueError, match="board size must be an integer, got 9.0"):
+        coords.check_size(9.0)

@@ -66,14 +66,20 @@ def test_handicap_commands():
     assert ask(d, "undo") == "? cannot undo"  # handicap stones are setup, not moves
     ask(d, "clear_board")
     for bad in ("fixed_handicap 1", "fixed_handicap 10", "fixed_handicap 0"):
-        assert ask(d, bad) == "? invalid number of stones"
-    assert ask(d, "fixed_handicap x") == "? syntax error"
+        assert ask(d, bad) == ("? invalid number of stones: fixed handicap on 9x9 must be "
+                               f"2 to 9 stones, got {bad.split()[1]}")
+    assert ask(d, "fixed_handicap x") == (
+        "? syntax error: bad number_of_stones: 'x' is not an unsigned integer")
     assert ask(d, "place_free_handicap 12") == "= C7 E7 G7 C5 E5 G5 C3 E3 G3"
     ask(d, "clear_board")
     for bad in ("set_free_handicap d4", "set_free_handicap d4 d4", "set_free_handicap d4 pass",
                 "set_free_handicap d4 z9", "set_free_handicap d4 x"):
-        assert ask(d, bad) == "? bad vertex list", bad
-    assert ask(d, "set_free_handicap") == "? syntax error"
+        assert ask(d, bad).startswith("? bad vertex list: "), bad
+    assert ask(d, "set_free_handicap d4 z9") == (
+        "? bad vertex list: bad GTP column 'Z' in 'z9' (columns skip I)")
+    assert ask(d, "set_free_handicap d4") == ("? bad vertex list: a 9x9 board takes 2 to 80 "
+                                              "distinct points, no pass (got 1)")
+    assert ask(d, "set_free_handicap").startswith("? syntax error: set_free_handicap needs")
     assert ask(d, "set_free_handicap a1 J9 e5") == "= "
     assert sorted(np.flatnonzero(state.position.flat_board)) == sorted(
         coords.from_gtp(v, 9) for v in ("A1", "J9", "E5"))
@@ -87,7 +93,8 @@ def test_play_undo_and_errors():
     assert ask(d, "play w e5") == "? illegal move"  # occupied
     for bad in ("play", "play b", "play x e5", "play b e10", "play b i5", "play b e5 e6",
                 "play b 5e", "play black"):
-        assert ask(d, bad) == "? syntax error", bad
+        assert ask(d, bad).startswith("? syntax error: "), bad
+    assert ask(d, "play b e10") == "? syntax error: bad vertex: GTP vertex 'e10' is off a 9x9 board"
     assert ask(d, "play W pass") == "= "
     assert ask(d, "play BLACK D4") == "= "
     assert state.position.move_number == 3
@@ -140,8 +147,10 @@ def test_komi_change_keeps_the_game():
     assert state.komi == 0.5 and state.position.komi == 0.5
     assert state.position.moves() == [40, 48, 56]
     assert ask(d, "get_komi") == "= 0.5"
-    for bad in ("komi", "komi x", "komi nan", "komi inf", "komi 1 2"):
-        assert ask(d, bad) == "? syntax error", bad
+    for bad in ("komi", "komi x", "komi nan", "komi inf", "komi 1 2", "komi 1e308", "komi 0.3"):
+        assert ask(d, bad).startswith("? syntax error: "), bad
+    assert ask(d, "komi 1e308") == ("? syntax error: bad komi: '1e308' is not a whole or half "
+                                    "number between -150 and 150")
     assert ask(d, "undo") == "= " and state.position.komi == 0.5
 
 
@@ -151,9 +160,10 @@ def test_boardsize_and_clear_board():
     assert ask(d, "boardsize 13") == "= "
     assert state.size == 13 and not state.position.flat_board.any()
     for bad in ("boardsize 19", "boardsize 1", "boardsize 0", "boardsize 25"):
-        assert ask(d, bad) == "? unacceptable size", bad
+        assert ask(d, bad) == f"? unacceptable size: {bad.split()[1]}", bad
     for bad in ("boardsize", "boardsize x", "boardsize -9", "boardsize 9.0"):
-        assert ask(d, bad) == "? syntax error", bad
+        assert ask(d, bad).startswith("? syntax error: "), bad
+    assert ask(d, "boardsize 9.0") == "? syntax error: bad size: '9.0' is not an unsigned integer"
     assert state.size == 13
     ask(d, "play b a13")
     ask(d, "clear_board")
@@ -174,8 +184,8 @@ def test_final_score_and_status_lists():
     assert ask(d, "final_status_list dead") == "= "
     assert ask(d, "final_status_list seki") == "= "
     assert ask(d, "final_status_list DEAD") == "= "
-    assert ask(d, "final_status_list unknown") == "? syntax error"
-    assert ask(d, "final_status_list") == "? syntax error"
+    assert ask(d, "final_status_list unknown").startswith("? syntax error: bad status: ")
+    assert ask(d, "final_status_list").startswith("? syntax error: ")
 
 
 def test_showboard_matches_gnugo(gnugo):
@@ -243,11 +253,21 @@ def test_loadsgf_refuses_bad_files(tmp_path):
     big.write_text("(;GM[1]SZ[19];B[pd])")
     broken = tmp_path / "broken.sgf"
     broken.write_text("(;GM[1]SZ[9];B[ee")
-    for target in (tmp_path / "missing.sgf", garbage, big, broken, tmp_path, "/dev/zero"):
-        assert ask(d, f"loadsgf {target}") == "? cannot load file", target
-    assert state.position.moves() == [40]  # untouched
-    assert ask(d, "loadsgf") == "? syntax error"
-    assert ask(d, f"loadsgf {garbage} x") == "? syntax error"
+    absurd = []
+    for i, root in enumerate(("KM[1e308]", "KM[-1e308]", "KM[nan]", "KM[inf]", "KM[0.3]",
+                              "KM[151]", "KM[" + "9" * 5000 + "]", "SZ[" + "9" * 5000 + "]",
+                              "HA[" + "9" * 5000 + "]")):
+        path = tmp_path / f"absurd-{i}.sgf"
+        path.write_text(f"(;GM[1]SZ[9]{root};B[cc])" if "SZ" not in root
+                        else f"(;GM[1]{root};B[cc])", encoding="utf-8")
+        absurd.append(path)
+    for target in (tmp_path / "missing.sgf", garbage, big, broken, tmp_path, "/dev/zero",
+                   *absurd, "x" * 100_000 + ".sgf"):
+        assert ask(d, f"loadsgf {target}") == "? cannot load file", str(target)[:60]
+    assert state.position.moves() == [40] and state.komi == 7.5  # untouched
+    assert ask(d, "loadsgf").startswith("? syntax error: loadsgf needs")
+    assert ask(d, f"loadsgf {garbage} x") == (
+        "? syntax error: bad move_number: 'x' is not an unsigned integer")
 
 
 def test_time_commands_fill_the_clocks():
@@ -270,8 +290,10 @@ def test_time_commands_fill_the_clocks():
                 "time_left b 10", "time_left x 10 0", "time_left b -3 0",
                 "kgs-time_settings", "kgs-time_settings fischer 10 5",
                 "kgs-time_settings byoyomi 600 30", "kgs-time_settings absolute",
-                "kgs-time_settings none 5", "time_settings 99999999999 0 0"):
-        assert ask(d, bad) == "? syntax error", bad
+                "kgs-time_settings none 5", "time_settings 99999999999 0 0",
+                "time_left b nan 0", "time_left b 1e309 0", "time_left b 1_0 0"):
+        assert ask(d, bad).startswith("? syntax error: "), bad
+    assert ask(d, "time_left b -0 0") == "= " and clocks.black.remaining == 0.0
 
 
 @pytest.mark.parametrize("size", [9, 19])

@@ -1,12 +1,9 @@
-"""Thinking-time decisions and match statistics (pure functions)."""
+"""Thinking-time decisions (pure functions)."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from gtp.match_stats import elo_difference, format_elo, wilson_interval
 from gtp.time_control import Clock, TimeManager, TimeSettings
 
 MANAGER = TimeManager()
@@ -81,23 +78,3 @@ def test_bad_settings_are_refused():
         TimeSettings("absolute", main=-1)
     with pytest.raises(ValueError, match="time_left"):
         Clock().report(-1, 0)
-
-
-def test_wilson_interval_known_values():
-    low, high = wilson_interval(5, 10)
-    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
-    low, high = wilson_interval(0, 10)
-    assert low == 0 and high == pytest.approx(0.2775, abs=1e-4)
-    low, high = wilson_interval(10, 10)
-    assert high == 1 and low == pytest.approx(0.7225, abs=1e-4)
-    assert wilson_interval(0, 0) == (0.0, 1.0)
-    with pytest.raises(ValueError):
-        wilson_interval(11, 10)
-
-
-def test_elo_difference():
-    assert elo_difference(0.5) == 0
-    assert elo_difference(0.75) == pytest.approx(190.85, abs=0.01)
-    assert elo_difference(0.25) == pytest.approx(-190.85, abs=0.01)
-    assert elo_difference(1.0) == math.inf and elo_difference(0.0) == -math.inf
-    assert format_elo(math.inf) == "+inf" and format_elo(-12.4) == "-12"

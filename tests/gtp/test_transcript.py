@@ -45,7 +45,7 @@ def transcript(tmp: str) -> list[tuple[str, object]]:
     """(input line, expected output): an exact string, a compiled pattern matching the
     whole response, or None when the line must get no response at all."""
     ok = "= \n\n"
-    syntax = "? syntax error\n\n"
+    syntax = re.compile(r"\? syntax error: [^\n]+\n\n")  # the detail names the argument
     return [
         # the required commands; ids, comments, blank lines, CR, tabs
         ("protocol_version", "= 2\n\n"),
@@ -59,16 +59,18 @@ def transcript(tmp: str) -> list[tuple[str, object]]:
         ("5\tknown_command\tlz-analyze\r", "=5 true\n\n"),
         ("6 frobnicate", "?6 unknown command\n\n"),
         ("NAME", "? unknown command\n\n"),
-        ("7", "?7 syntax error\n\n"),
+        ("7", "?7 syntax error: a line with an id and no command\n\n"),
         ("known_command", syntax),
         # board size and komi
-        ("8 boardsize 19", "?8 unacceptable size\n\n"),  # the network is 9x9
-        ("boardsize 99", "? unacceptable size\n\n"),
+        ("8 boardsize 19", "?8 unacceptable size: 19\n\n"),  # the network is 9x9
+        ("boardsize 99", "? unacceptable size: 99\n\n"),
         ("boardsize nine", syntax),
         ("9 boardsize 9", "=9 \n\n"),
         ("clear_board", ok),
         ("komi 6.5", ok),
-        ("komi six", syntax),
+        ("komi six", "? syntax error: bad komi: 'six' is not a decimal number\n\n"),
+        ("komi 1e308", "? syntax error: bad komi: '1e308' is not a whole or half number "
+                       "between -150 and 150\n\n"),
         ("get_komi", "= 6.5\n\n"),
         # moves, illegal moves, undo
         ("10 play b e5\r", "=10 \n\n"),
@@ -103,15 +105,18 @@ def transcript(tmp: str) -> list[tuple[str, object]]:
         # handicap
         ("fixed_handicap 2", "? board not empty\n\n"),
         ("clear_board", ok),
-        ("fixed_handicap 10", "? invalid number of stones\n\n"),
+        ("fixed_handicap 10", "? invalid number of stones: fixed handicap on 9x9 must be 2 "
+                              "to 9 stones, got 10\n\n"),
         ("fixed_handicap two", syntax),
         ("15 fixed_handicap 5", "=15 C7 G7 E5 C3 G3\n\n"),
         ("genmove b", re.compile(rf"= {VERTEX}\n\n")),  # black may move out of turn too
         ("clear_board", ok),
         ("place_free_handicap 3", "= C7 G7 C3\n\n"),
         ("clear_board", ok),
-        ("set_free_handicap a1 a1", "? bad vertex list\n\n"),
-        ("set_free_handicap a1", "? bad vertex list\n\n"),
+        ("set_free_handicap a1 a1", "? bad vertex list: a 9x9 board takes 2 to 80 distinct "
+                                    "points, no pass (got 2)\n\n"),
+        ("set_free_handicap a1", "? bad vertex list: a 9x9 board takes 2 to 80 distinct "
+                                 "points, no pass (got 1)\n\n"),
         ("set_free_handicap a1 b2 c3", ok),
         ("set_free_handicap d4 d5", "? board not empty\n\n"),
         # move generation

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     backend.hide_gpus()
     backend.configure(threads=1)
-    from selfplay.ladder_players import RandomPlayer
+    from arena.players import RandomPlayer
     from tests.learning.short_training import train
     from tests.learning.test_learning import SETTINGS, margins, policy_player, score
 

@@ -12,7 +12,7 @@ the initial network, one from half-way and the final one. Then:
   be as lopsided as 0.995, so the margin over the initial network alone proves nothing
   and is checked through the panel (``docs/learning.md`` has the distributions, made by
   ``python -m tests.learning.margin_distribution``);
-* ``python -m selfplay.evaluate`` must rate the run end to end (in-process games, GNU Go
+* ``python -m arena.ladder`` must rate the run end to end (in-process games, GNU Go
   through the GTP referee, ratings.csv, elo.png, report.md, TensorBoard events), rank the
   final network above the initial one, and on a second run reuse every stored game.
 """
@@ -25,8 +25,8 @@ import shutil
 
 import pytest
 
-from selfplay.ladder_match import play_games
-from selfplay.ladder_players import PolicyPlayer, RandomPlayer
+from arena.match_loop import play_match
+from arena.players import PolicyPlayer, RandomPlayer
 from tests.learning.short_training import RunDirWriter, ShortTraining, train
 
 SEED = 1
@@ -73,7 +73,7 @@ def policy_player(seed: int, weights=None) -> PolicyPlayer:
 
 def score(a, b, games: int = EVAL_GAMES) -> float:
     """``a``'s share of the points in ``games`` games, colours alternating."""
-    outcomes = play_games(a, b, SETTINGS.rules(), games, parallel=100)
+    outcomes = play_match(a, b, SETTINGS.rules(), games, parallel=100).games
     return sum(o.a_points for o in outcomes) / len(outcomes)
 
 
@@ -99,7 +99,7 @@ def test_the_trained_network_alone_beats_the_initial_one_and_the_random_player(r
 
 
 def test_the_ladder_rates_the_run_and_reuses_its_games(run, capsys):
-    from selfplay.evaluate import main
+    from arena.ladder import main
 
     root, _ = run
     ladder = root / "ladder"

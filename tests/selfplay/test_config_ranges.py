@@ -52,7 +52,8 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "train_steps_per_call": [HUGE], "gate_games": [HUGE], "gate_threshold": [NAN],
         "gate_sprt": [1], "sprt_p0": [NAN], "sprt_p1": [INF], "sprt_alpha": [NAN],
         "sprt_beta": [INF], "gate_simulations": [HUGE], "gate_parallel_games": [HUGE],
-        "gate_temperature_moves": [HUGE], "generations": [HUGE], "minutes": [INF, NAN],
+        "gate_temperature_moves": [HUGE], "gate_opening_moves": [HUGE, -1],
+        "generations": [HUGE], "minutes": [INF, NAN],
         "seed": [HUGE], "sgf_every": [HUGE], "status_every": [INF],
     },
 }

@@ -1,13 +1,16 @@
-"""Game loops over the batched search: self-play records, resignation, gate matches."""
+"""Game loops over the batched search: self-play records, resignation, gate matches (played
+through the arena's match loop)."""
 
 import numpy as np
 import pytest
 
+from arena.match_loop import GameOutcome, MatchResult
 from arena.sprt import Sprt
 from go import Position, RulesConfig
 from mcts import AreaEvaluator, ColourEvaluator, SearchConfig, UniformEvaluator
-from selfplay.game_loop import MatchResult, SelfPlayGames, play_match
+from selfplay.game_loop import SelfPlayGames
 from selfplay.gatekeeper import gate_report
+from selfplay.gatekeeper import play_gate_match as play_match
 
 RULES = RulesConfig(5, 7.5, 50)
 
@@ -49,12 +52,37 @@ def test_a_stronger_evaluator_wins_a_match_with_colours_alternating():
     result = play_match(AreaEvaluator(5, 7.5, 2), UniformEvaluator(5, 2), RULES, search,
                         games=16, parallel=8, seed=0)
     assert result.played == 16 and not result.stopped_early
-    assert sorted(c for c, _ in result.games) == [-1] * 8 + [1] * 8
+    assert sorted(g.a_colour for g in result.games) == [-1] * 8 + [1] * 8
     assert result.wins + result.losses + result.draws == 16
     assert result.score >= 12, result.games
     swapped = play_match(UniformEvaluator(5, 2), AreaEvaluator(5, 7.5, 2), RULES, search,
                          games=16, parallel=8, seed=0)
     assert swapped.score <= 4, swapped.games
+
+
+def test_gate_games_differ_between_pairs_and_share_the_opening_within_a_pair():
+    """Two deterministic searchers (no noise, the most-visited move) replay the same game
+    for each colour without openings; with openings drawn per pair the 20 games differ,
+    and both games of a pair begin with the pair's opening."""
+    search = SearchConfig(num_simulations=8, add_noise=False, temperature_moves=0)
+
+    def sequences(opening_moves: int) -> list[list[int]]:
+        result = play_match(AreaEvaluator(5, 7.5, 2), UniformEvaluator(5, 2), RULES, search,
+                            games=20, parallel=8, seed=4, opening_moves=opening_moves)
+        assert result.played == 20
+        return [g.final.moves() for g in result.games]
+
+    assert len({tuple(s) for s in sequences(0)}) == 2  # one game per colour, ten times over
+    games = sequences(3)
+    assert len({tuple(s) for s in games}) >= 15
+    openings = [tuple(s[:3]) for s in games]
+    assert all(openings[2 * k] == openings[2 * k + 1] for k in range(10))
+    assert len(set(openings)) >= 8 and all(25 not in o for o in openings)
+    from rundir.config import PipelineConfig
+
+    assert PipelineConfig().gate_opening_moves == 4
+    with pytest.raises(ValueError, match="gate_opening_moves"):
+        PipelineConfig(gate_opening_moves=-1)
 
 
 def test_a_match_stops_when_the_decision_function_says_so():
@@ -73,12 +101,25 @@ def test_a_match_stops_when_the_decision_function_says_so():
                    SearchConfig(num_simulations=4), games=0)
 
 
+def games(*pairs: tuple[int, int]) -> list[GameOutcome]:
+    """Outcomes from (candidate colour, winner) pairs."""
+    return [GameOutcome(c, w, {1: "B+R", -1: "W+R", 0: "0"}[w], 20, "") for c, w in pairs]
+
+
 def test_gate_report_carries_decision_and_elo():
-    result = MatchResult(games=[(1, 1)] * 17)
+    result = MatchResult(games=games(*[(1, 1)] * 17))
     report = gate_report(result, 400, 0.55, Sprt())
     assert report["decision"] == "promote" and report["promoted"]
     assert report["games"] == 17 and report["win_rate"] == 1.0 and report["elo"] > 300
-    lost = gate_report(MatchResult(games=[(1, -1), (-1, 1), (1, 0), (-1, -1)]), 4, 0.55, None)
+    assert report["pairs"] == 8 and report["counting"] == "start order"
+    assert report["summary"] == ("17-0-0 in 17 of 400 games (8 colour pairs), counted in "
+                                 "start order")
+    stopped = gate_report(MatchResult(games=games(*[(1, 1), (-1, -1)] * 9),
+                                      stopped_early=True, uncounted=3), 400, 0.55, Sprt())
+    assert stopped["pairs"] == 9 and stopped["uncounted"] == 3 and stopped["promoted"]
+    assert stopped["summary"].endswith("start order, 3 finished games left uncounted")
+    lost = gate_report(MatchResult(games=games((1, -1), (-1, 1), (1, 0), (-1, -1))), 4, 0.55,
+                       None)
     assert lost["wins"] == 1 and lost["losses"] == 2 and lost["draws"] == 1
     assert lost["score"] == 1.5 and not lost["promoted"] and lost["elo"] < 0
     assert lost["elo_low"] < lost["elo"] < lost["elo_high"]
@@ -103,3 +144,22 @@ def test_a_worker_splits_its_games_over_pipelined_groups():
         range(len(report.games), len(report.games) + len(bounded.games)))
     with pytest.raises(ValueError, match="between 1 and games=1 evaluators, got 2"):
         SelfPlayWorker(evaluators, RULES, SearchConfig(num_simulations=8), games=1)
+
+
+@pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+def test_the_gatekeeper_plays_real_networks_through_the_arena_loop():
+    from network import build_model
+    from network.config import NetworkConfig
+    from selfplay.gatekeeper import Gatekeeper
+
+    config = NetworkConfig.tiny(5)
+    gate = Gatekeeper(config, RULES, SearchConfig(num_simulations=4, add_noise=False),
+                      threads=1, seed=0)
+    weights = build_model(config).get_weights()
+    report = gate.play(weights, weights, games=4, threshold=0.0, sprt=None, parallel=4)
+    assert report["games"] == report["planned"] == 4 and not report["stopped_early"]
+    assert report["pairs"] == 2 and report["opening_moves"] == 4 and report["uncounted"] == 0
+    assert report["wins"] + report["losses"] + report["draws"] == 4
+    assert report["promoted"] and report["decision"] == "promote"  # threshold 0: any score
+    assert report["elo_low"] <= report["elo"] <= report["elo_high"]

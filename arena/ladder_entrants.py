@@ -6,7 +6,7 @@ generation (the gate match that promoted it), training steps, and training time 
 of the run's sessions before it was saved, from ``state.json``'s ``sessions`` and the
 checkpoint's ``saved_at``).
 
-``PlayerSpec`` describes a player completely (what ``selfplay.ladder_store`` compares
+``PlayerSpec`` describes a player completely (what ``arena.ladder_store`` compares
 before reusing games): ``random``; ``<ckpt>.policy`` (the network alone); ``<ckpt>.p<P>``
 (the network with ``P`` playouts of search); ``gnugo.l<L>`` (GNU Go at level ``L``).
 ``plan_pairings`` chooses the matches: consecutive generations with search (and alone

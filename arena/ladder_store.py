@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from arena.match_loop import GameOutcome
 from go.errors import ZerogoError
 from rundir.run_dir import RunDirError, read_json, write_json_atomic
-from selfplay.ladder_match import GameOutcome
 
 STORE_VERSION = 1
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from selfplay.rating_fit import PairResult, expected_score, fit_ratings
+from arena.rating_fit import PairResult, expected_score, fit_ratings
 
 TRUE = {"random": 0.0, "g1": 150.0, "g2": 420.0, "g3": 700.0, "gnugo0": 560.0}
 

@@ -1,22 +1,24 @@
-"""``python -m selfplay.evaluate``: the evaluation ladder of a run, with Elo ratings and plots.
+"""``python -m arena.ladder``: the evaluation ladder of a run, with Elo ratings and plots.
 
 Examples::
 
-    python -m selfplay.evaluate --run-dir runs/laptop5
-    python -m selfplay.evaluate --run-dir runs/laptop5 --games 100 --playouts 64 \\
+    python -m arena.ladder --run-dir runs/laptop5
+    python -m arena.ladder --run-dir runs/laptop5 --games 100 --playouts 64 \\
         --opponents random,policy,gnugo:0,gnugo:1
 
-The run's promoted checkpoints (``selfplay.ladder_entrants``) play each other (consecutive
+The run's promoted checkpoints (``arena.ladder_entrants``) play each other (consecutive
 generations) and fixed anchors: the uniform-random player (Elo 0 by definition), each
 checkpoint's network alone (one evaluation per move, no search), and GNU Go at the chosen
-levels. Network-against-network and network-against-random games are played in this
-process, many at once, each side's positions (or search leaves) evaluated in one batch;
-games against GNU Go go through the GTP referee (``gtp.match``) with the checkpoint served
-by ``python -m gtp --checkpoint ...``. The rules (board, komi, move limit) are the run's.
+levels. Every game is played by the one match loop (``arena.match_loop``).
+Network-against-network and network-against-random games are played in this process
+(``arena.players``), many at once, each side's positions (or search leaves) evaluated in
+one batch; games against GNU Go go through the GTP referee (``arena.referee``) with the
+checkpoint served by ``python -m gtp --checkpoint ...``. The rules (board, komi, move
+limit) are the run's.
 
 Results are stored per pairing in ``<run>/ladder/results/`` and reused: a rerun plays only
 the missing games (``--games`` more games per pairing adds that many). Ratings are fitted
-by maximum likelihood over all the ladder's games (``selfplay.rating_fit``, random fixed
+by maximum likelihood over all the ladder's games (``arena.rating_fit``, random fixed
 at 0) and written with their 95% intervals to ``<run>/ladder/ratings.csv``; the figure
 goes to ``<run>/ladder/elo.png`` and, with the same numbers, to TensorBoard
 (``<run>/ladder/logs``); ``<run>/ladder/report.md`` holds the tables as Markdown.
@@ -36,8 +38,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
-from selfplay.ladder_entrants import (
+from arena.ladder_entrants import (
     RANDOM,
     Checkpoint,
     Opponents,
@@ -45,10 +46,14 @@ from selfplay.ladder_entrants import (
     plan_pairings,
     promoted_checkpoints,
 )
-from selfplay.ladder_match import play_games, play_gtp_games
-from selfplay.ladder_plot import RatedPlayer, render_png, write_tensorboard
-from selfplay.ladder_store import LadderStore, LadderStoreError, PairingRecord
-from selfplay.rating_fit import PairResult, fit_ratings
+from arena.ladder_plot import RatedPlayer, render_png, write_tensorboard
+from arena.ladder_store import LadderStore, LadderStoreError, PairingRecord
+from arena.match_loop import play_match
+from arena.rating_fit import PairResult, fit_ratings
+from arena.referee import MatchError, referee_games
+from arena.stats import match_elo
+from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
+from rundir.stored_config import read_stored_config
 
 DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
 GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results
@@ -64,7 +69,7 @@ def default_gnugo() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m selfplay.evaluate", description=__doc__,
+        prog="python -m arena.ladder", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     a = parser.add_argument
     a("--run-dir", type=Path, required=True, help="the run directory to evaluate")
@@ -131,8 +136,6 @@ class Ladder:
                  resign_threshold: float | None = None, gnugo: str | None = None,
                  move_timeout: float = 120.0, threads: int | None = None, seed: int = 0,
                  log: Callable[[str], None] = print) -> None:
-        from selfplay.run import read_stored_config
-
         self.run_dir = RunDir(run_dir)
         if not self.run_dir.exists():
             raise RunDirError(f"{self.run_dir.root}: not a run directory (no config.toml)")
@@ -200,7 +203,7 @@ class Ladder:
         return self._evaluators[checkpoint.name]
 
     def _player(self, spec: PlayerSpec, seed: int):
-        from selfplay.ladder_players import PolicyPlayer, RandomPlayer, SearchPlayer
+        from arena.players import BatchedSearchPlayer, PolicyPlayer, RandomPlayer
 
         if spec.kind == "random":
             return RandomPlayer(seed, name=spec.name)
@@ -208,8 +211,9 @@ class Ladder:
         evaluator = self._evaluator(spec.checkpoint, seed)
         if spec.kind == "policy":
             return PolicyPlayer(evaluator, spec.name)
-        return SearchPlayer(evaluator, spec.name, spec.playouts or 1,
-                            resign_threshold=spec.resign_threshold, seed=seed)
+        return BatchedSearchPlayer.engine_like(evaluator, spec.name, spec.playouts or 1,
+                                               resign_threshold=spec.resign_threshold,
+                                               seed=seed)
 
     def _play_in_process(self, record: PairingRecord, a: PlayerSpec, b: PlayerSpec,
                          games: int) -> None:
@@ -227,7 +231,7 @@ class Ladder:
                 self.store.save(record)
                 pending = 0
 
-        play_games(player_a, player_b, self.rules, games, parallel=self.parallel,
+        play_match(player_a, player_b, self.rules, games, parallel=self.parallel,
                    first_colour=record.next_colour(), on_game=on_game)
         self.store.save(record)
 
@@ -252,7 +256,7 @@ class Ladder:
         while games > 0:
             chunk = min(GTP_CHUNK, games)
             seed = self._pair_seed(record) % (2**31)
-            outcomes = play_gtp_games(
+            outcomes = referee_games(
                 self.gtp_command(a, seed), self.gtp_command(b, seed + 1), self.rules, chunk,
                 first_colour=record.next_colour(), move_timeout=self.move_timeout)
             record.games.extend(outcomes)
@@ -329,8 +333,6 @@ def ratings_csv(rows: Sequence[RatedPlayer]) -> str:
 
 
 def _rate_text(points: float, games: int) -> str:
-    from selfplay.elo import match_elo
-
     if not games:
         return "-"
     elo = match_elo(points, games)
@@ -373,7 +375,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     opponents = check_args(parser, args)
-    from gtp.match import MatchError
     from network import CheckpointError, backend
 
     backend.configure(gpu_memory_growth=True, threads=args.threads)

@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 
 import go
-from go import RulesConfig
-from mcts import forced_pass
-from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
-from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
-from selfplay.ladder_entrants import (
+from arena.ladder_entrants import (
     Checkpoint,
     Opponents,
     PlayerSpec,
@@ -21,15 +17,13 @@ from selfplay.ladder_entrants import (
     promoted_checkpoints,
     run_seconds,
 )
-from selfplay.ladder_match import GameOutcome, play_games
-from selfplay.ladder_players import (
-    RESIGN,
-    PolicyPlayer,
-    RandomPlayer,
-    SearchPlayer,
-    guarded_legal,
-)
-from selfplay.ladder_store import LadderStore, LadderStoreError
+from arena.ladder_store import LadderStore, LadderStoreError
+from arena.match_loop import GameOutcome, play_match
+from arena.players import BatchedSearchPlayer, PolicyPlayer, RandomPlayer, guarded_legal
+from go import RulesConfig
+from mcts import RESIGN, forced_pass
+from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
+from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
 
 RULES5 = RulesConfig(size=5, komi=0.5, max_moves=50)
 
@@ -60,28 +54,33 @@ def test_pass_rules_follow_the_score():
     assert guarded_legal(board(BLACK_AHEAD, to_play=1))[25]  # ahead: pass stays legal
 
 
-def test_policy_player_plays_the_highest_legal_prior_and_never_passes_behind():
+def test_policy_player_plays_the_highest_legal_prior_and_never_passes_to_lose():
     priors = np.full(26, 0.01)
     priors[12] = 0.5  # the centre, occupied below
     priors[18] = 0.3
     priors[25] = 0.9  # pass
     player = PolicyPlayer(FixedPriorEvaluator(priors, history_length=2), "p")
-    empty = go.Position.new(5, 0.5)  # black to move, behind by the komi
     occupied = board([". . . . .", ". . . . .", ". . X . .", ". . . . .", ". . . . ."],
-                     to_play=-1)  # white to move, behind on the board
-    ahead = board(BLACK_AHEAD, to_play=1)
-    after_pass = board(BLACK_AHEAD, to_play=-1).play(25)
-    assert player.moves([0, 1, 2, 3], [empty, occupied, ahead, after_pass]) == [12, 18, 25, 25]
-    assert player.evaluations == 3  # the forced pass needed no evaluation
+                     to_play=-1)  # white to move, behind on the board; nobody passed
+    after_pass = board(BLACK_AHEAD, to_play=-1).play(25)  # black to move, ahead: forced
+    behind_after_pass = board(BLACK_AHEAD, to_play=1).play(25)  # white behind after a pass
+    no_pass = np.array(priors)
+    no_pass[25] = 0.0
+    plain = PolicyPlayer(FixedPriorEvaluator(no_pass, history_length=2), "q")
+    assert player.moves([0, 1, 2], [occupied, after_pass, behind_after_pass]) == [25, 25, 18]
+    assert player.evaluations == 2  # the forced pass needed no evaluation
+    assert plain.moves([0], [occupied]) == [18]  # the occupied centre is never played
 
 
 def test_search_player_resigns_only_after_the_opening_and_when_asked():
     rows = ["X X X X X", "X X X X X", "X X . X X", "X X X X X", "X X X . ."]
     lost = board(rows, to_play=-1, komi=0.5)  # white has nothing left
     evaluator = AreaEvaluator(5, komi=0.5, history_length=2)
-    resigning = SearchPlayer(evaluator, "s", playouts=16, resign_threshold=-0.5,
-                             resign_after_move=0, seed=1)
-    stubborn = SearchPlayer(evaluator, "t", playouts=16, resign_threshold=None, seed=1)
+    resigning = BatchedSearchPlayer.engine_like(evaluator, "s", playouts=16,
+                                                resign_threshold=-0.5, resign_after_move=0,
+                                                seed=1)
+    stubborn = BatchedSearchPlayer.engine_like(evaluator, "t", playouts=16,
+                                               resign_threshold=None, seed=1)
     for player in (resigning, stubborn):
         player.reset(1)
         player.start(0, lost)
@@ -93,8 +92,8 @@ def test_search_player_resigns_only_after_the_opening_and_when_asked():
 # ---------------------------------------------------------------- the match loop
 def test_random_games_alternate_colours_and_count_by_the_rules():
     seen = []
-    outcomes = play_games(RandomPlayer(1, "r1"), RandomPlayer(2, "r2"), RULES5, 9, parallel=4,
-                          first_colour=-1, on_game=seen.append)
+    outcomes = play_match(RandomPlayer(1, "r1"), RandomPlayer(2, "r2"), RULES5, 9, parallel=4,
+                          first_colour=-1, on_game=seen.append).games
     assert len(outcomes) == 9 and sorted(map(id, seen)) == sorted(map(id, outcomes))
     assert [o.a_colour for o in outcomes] == [-1, 1] * 4 + [-1]
     for o in outcomes:
@@ -103,15 +102,15 @@ def test_random_games_alternate_colours_and_count_by_the_rules():
 
 
 def test_random_player_with_passes_ends_games_early():
-    outcomes = play_games(RandomPlayer(3, "a", passes=True), RandomPlayer(4, "b", passes=True),
-                          RULES5, 20, parallel=20)
-    assert any(o.reason == "counted" and o.moves < 50 for o in outcomes)
+    outcomes = play_match(RandomPlayer(3, "a", passes=True), RandomPlayer(4, "b", passes=True),
+                          RULES5, 20, parallel=20).games
+    assert any(o.reason == "counted after two passes" and o.moves < 50 for o in outcomes)
 
 
 def test_search_with_a_judge_beats_the_random_player():
-    search = SearchPlayer(AreaEvaluator(5, komi=0.5, history_length=2), "s", playouts=32,
-                          seed=0)
-    outcomes = play_games(search, RandomPlayer(0), RULES5, 16, parallel=16)
+    search = BatchedSearchPlayer.engine_like(AreaEvaluator(5, komi=0.5, history_length=2), "s",
+                                             playouts=32, seed=0)
+    outcomes = play_match(search, RandomPlayer(0), RULES5, 16, parallel=16).games
     points = sum(o.a_points for o in outcomes)
     assert points >= 14, [o.result for o in outcomes]
     assert {o.a_colour for o in outcomes} == {1, -1}
@@ -120,7 +119,7 @@ def test_search_with_a_judge_beats_the_random_player():
 def test_a_player_cannot_play_itself():
     player = RandomPlayer(0)
     with pytest.raises(ValueError, match="itself"):
-        play_games(player, player, RULES5, 2)
+        play_match(player, player, RULES5, 2)
 
 
 # ---------------------------------------------------------------- the store
@@ -216,35 +215,22 @@ def test_pairings_chain_generations_and_anchor_every_one():
 
 
 # ---------------------------------------------------------------- the command lines
-def test_the_reference_config_resolves(tmp_path):
-    from pathlib import Path
-
-    from selfplay.run import build_parser, resolve_config
-
-    toml = Path(__file__).resolve().parents[2] / "docs" / "laptop5.toml"
-    args = build_parser().parse_args(["--config", str(toml), "--run-dir",
-                                      str(tmp_path / "run")])
-    config, _ = resolve_config(args)
-    assert (config.rules.size, config.rules.komi, config.network.name) == (5, 7.5, "b2c16")
-    assert config.pipeline.minutes == 25 and config.search.resign_threshold is None
-
-
 @pytest.mark.parametrize("flags, message", [
     (["--opponents", "random,pachi"], "unknown opponent 'pachi'"),
     (["--games", "0"], "--games must be at least 1, got 0"),
     (["--opponents", "gnugo:0", "--gnugo", "/nonexistent/gnugo"], "GNU Go not found"),
     (["--resign-threshold", "2"], "--resign-threshold must be in"),
 ])
-def test_evaluate_refuses_bad_flags(tmp_path, capsys, flags, message):
-    from selfplay.evaluate import main
+def test_ladder_refuses_bad_flags(tmp_path, capsys, flags, message):
+    from arena.ladder import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["--run-dir", str(tmp_path), *flags])
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_evaluate_names_a_missing_run_directory(tmp_path, capsys):
-    from selfplay.evaluate import main
+def test_ladder_names_a_missing_run_directory(tmp_path, capsys):
+    from arena.ladder import main
 
     assert main(["--run-dir", str(tmp_path / "nothing"), "--opponents", "random"]) == 2
     assert "nothing: not a run directory" in capsys.readouterr().err

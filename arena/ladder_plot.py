@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from selfplay.status import TensorBoardLog
-
 
 @dataclass(frozen=True)
 class RatedPlayer:
@@ -97,20 +95,45 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
     return buffer.getvalue()
 
 
-class LadderTensorBoard(TensorBoardLog):
-    """``TensorBoardLog`` plus one PNG image summary (TensorBoard's "images" plugin)."""
+class LadderTensorBoard:
+    """Scalars and one PNG image into ``logdir`` through ``tf.summary.write`` (TensorFlow
+    imported lazily), with the metadata of TensorBoard's "scalars" and "images" plugins,
+    which is what ``tf.summary.scalar``/``image`` write; so the ``tensorboard`` package is
+    needed only to look at the logs, not to write them."""
+
+    def __init__(self, logdir: str | Path) -> None:
+        import tensorflow as tf
+
+        self._tf = tf
+        self._writer = tf.summary.create_file_writer(str(logdir))
+
+    def _metadata(self, plugin: str):
+        from tensorflow.core.framework import summary_pb2
+
+        return summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin))
+
+    def scalars(self, values: dict[str, float | None], step: int) -> None:
+        """Write each ``{tag: value}`` at ``step``; None values are skipped."""
+        tf = self._tf
+        metadata = self._metadata("scalars")
+        with self._writer.as_default():
+            for tag, value in values.items():
+                if value is not None:
+                    tf.summary.write(tag, tf.constant(float(value), tf.float32),
+                                     step=int(step), metadata=metadata)
+        self._writer.flush()
 
     def image(self, tag: str, png: bytes, width: int, height: int, step: int = 0) -> None:
         """Write ``png`` (already encoded) as image ``tag`` at ``step``."""
         tf = self._tf
-        from tensorflow.core.framework import summary_pb2
-
-        metadata = summary_pb2.SummaryMetadata(
-            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="images"))
         tensor = tf.constant([str(width), str(height), png], dtype=tf.string)
         with self._writer.as_default():
-            tf.summary.write(tag, tensor, step=int(step), metadata=metadata)
+            tf.summary.write(tag, tensor, step=int(step), metadata=self._metadata("images"))
         self._writer.flush()
+
+    def close(self) -> None:
+        self._writer.close()
 
 
 def write_tensorboard(logdir: str | Path, rows: Sequence[RatedPlayer], png: bytes) -> Path:
