@@ -16,19 +16,21 @@ from network.precision import dtype_policy
 from network.residual import Residual
 
 
-def build_model(config: NetworkConfig, precision: str = "float32") -> keras.Sequential:
+def build_model(config: NetworkConfig, precision: str | None = None) -> keras.Sequential:
     """The AlphaGo Zero tower described by ``config``, built and ready to call.
 
     Layers: ``planes`` input, ``stem_conv`` (k x k, ``filters``, no bias), ``stem_bn``,
     ``stem_relu``, ``residual_1 .. residual_<blocks>``, ``heads``.
 
     ``precision`` (``network.precision.PRECISIONS``): every layer gets that dtype policy
-    (``"bfloat16"`` = ``mixed_bfloat16``: float32 weights, bfloat16 arithmetic); the
-    outputs are float32 in every precision. Keras' global policy is not used.
+    (``"bfloat16"`` = ``mixed_bfloat16``: float32 weights, bfloat16 arithmetic), whatever
+    Keras' global policy says; ``None`` (default) leaves the layers on the global policy
+    (float32 unless ``backend.configure(mixed_precision=...)`` changed it). The outputs are
+    float32 in every precision.
     """
     if not isinstance(config, NetworkConfig):
         raise TypeError(f"build_model needs a NetworkConfig, got {type(config).__name__}")
-    policy = dtype_policy(precision)
+    policy = None if precision is None else dtype_policy(precision)
     n, k = config.board_size, config.kernel_size
     model = keras.Sequential(name=f"zerogo_{config.name}_{n}x{n}")
     model.add(keras.Input(shape=(n, n, config.input_planes), name="planes"))

@@ -237,7 +237,7 @@ def choose_precision(
     import keras
 
     keras.utils.set_random_seed(seed)
-    reference = build_model(config)
+    reference = build_model(config, "float32")
     weights = reference.get_weights()
     x = _random_planes(config, batch, seed)
     forwards, outputs = {}, {}

@@ -96,6 +96,13 @@ def test_one_process_holds_float32_and_bfloat16_models(tiny5):
     clone = keras.Sequential.from_config(bf16.get_config())
     assert precision.precision_of(clone) == "bfloat16"
     assert clone.get_layer("residual_1").conv1.compute_dtype == "bfloat16"
+    # An explicit precision wins over Keras' process-wide policy; None follows it.
+    try:
+        backend.configure(mixed_precision="mixed_bfloat16")
+        assert precision.precision_of(network.build_model(tiny5, "float32")) == "float32"
+        assert precision.precision_of(network.build_model(tiny5)) == "bfloat16"
+    finally:
+        backend.configure()
 
 
 @pytest.mark.parametrize("low", ["bfloat16", "float16"])
