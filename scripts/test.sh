@@ -16,5 +16,4 @@ python -m pytest -q -ra tests/learning "$@"
 python -m pytest -q -ra --ignore=tests/learning "$@"
 # Keras' backend is fixed per process: the JAX path (tests/network/jax, and the network
 # tests that hold on every backend) runs in a process of its own under KERAS_BACKEND=jax.
-KERAS_BACKEND=jax python -m pytest -q -ra tests/network/jax tests/network/test_model.py \
-    tests/network/test_precision.py "$@"
+KERAS_BACKEND=jax python -m pytest -q -ra tests/network/jax tests/network/test_precision.py "$@"
