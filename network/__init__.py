@@ -10,7 +10,8 @@ Public names (imported lazily, so ``network.config``, ``network.features`` and
 * ``NetworkEvaluator``                                        (``network.evaluator``)
 * ``Trainer``                                                 (``network.training``)
 * ``save_checkpoint``, ``load_checkpoint``, ``CheckpointError`` (``network.checkpoint``)
-* modules ``features``, ``symmetry``, ``backend``
+* ``PRECISIONS``, ``choose_precision``, ``PrecisionChoice``   (``network.precision``)
+* modules ``features``, ``symmetry``, ``backend``, ``precision``
 
 Values everywhere are from the point of view of the player to move.
 
@@ -39,9 +40,12 @@ _EXPORTS = {
     "save_checkpoint": "network.checkpoint",
     "load_checkpoint": "network.checkpoint",
     "CheckpointError": "network.checkpoint",
+    "PRECISIONS": "network.precision",
+    "choose_precision": "network.precision",
+    "PrecisionChoice": "network.precision",
 }
 _SUBMODULES = ("backend", "checkpoint", "config", "evaluator", "features", "heads", "model",
-               "residual", "symmetry", "training")
+               "precision", "residual", "symmetry", "training")
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 

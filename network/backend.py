@@ -22,6 +22,37 @@ def backend_name() -> str:
     return keras.backend.backend()
 
 
+def device_description() -> str:
+    """The default device of this process, in words: ``"cpu"`` or ``"gpu: <name>"``.
+
+    TensorFlow: the first visible GPU (its name as TensorFlow reports it), else ``cpu``.
+    JAX: ``jax.devices()[0]`` (``"gpu: NVIDIA H200"``, ``"tpu: ..."``, ``"cpu"``).
+    """
+    import keras
+
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        if not gpus:
+            return "cpu"
+        details = tf.config.experimental.get_device_details(
+            tf.config.list_physical_devices("GPU")[0])
+        return f"gpu: {details.get('device_name', gpus[0].name)}"
+    if name == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return "cpu" if device.platform == "cpu" else f"{device.platform}: {device.device_kind}"
+    if name == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return f"gpu: {torch.cuda.get_device_name(0)}"
+    return "cpu"
+
+
 def hide_gpus() -> None:
     """Make this process CPU-only (for search workers, tests, CPU benchmarks).
 
@@ -60,6 +91,9 @@ def configure(
             backend's default (all cores).
         mixed_precision: ``None`` (float32), ``"mixed_float16"`` (GPUs) or
             ``"mixed_bfloat16"`` (TPUs, recent CPUs); the heads still output float32.
+            This is Keras' process-wide default for layers built without a policy;
+            prefer ``build_model(config, precision)`` (``network.precision``), which
+            gives each model its own policy and leaves this default alone.
 
     Returns what was applied: ``{"backend", "gpus", "threads", "mixed_precision"}``.
     Calling it again with the settings already in force is harmless; changing threads or
@@ -120,8 +154,9 @@ def compiled_forward(
     batch dimension), so ``needs_fixed_batch`` is False. On JAX the compiled function is
     specialised per shape, so callers pad to a few bucket sizes (``needs_fixed_batch``
     True). ``on_trace`` is called each time the function is (re)traced (tests count it).
-    Outputs are numpy float32; the model runs with ``training=False``. Only the TensorFlow
-    path is exercised by the test suite (JAX and PyTorch are not installed for it).
+    Outputs are numpy float32 whatever the model's precision; the model runs with
+    ``training=False``. The TensorFlow and JAX paths are tested (JAX in its own process,
+    ``KERAS_BACKEND=jax``); the PyTorch path is not.
     """
     import keras
 

@@ -4,8 +4,12 @@ plus ``<path>.json`` metadata, both written atomically (temp file, then ``os.rep
 Metadata (JSON object): whatever the caller passes (``generation``, ``training_steps``,
 ``parent``, ``elo`` ...), plus what ``save_checkpoint`` fills in: ``network`` (the
 ``NetworkConfig`` as a dict, read from the model unless given), ``board_size``,
-``saved_at`` (UTC, ISO 8601), ``keras_version``, ``keras_bytes`` and ``keras_sha256``
-(the ``.keras`` file's size and hash: a truncated or swapped file is refused on load).
+``saved_at`` (UTC, ISO 8601), ``keras_version``, ``precision`` (the model's, see
+``network.precision``), ``keras_bytes`` and ``keras_sha256`` (the ``.keras`` file's size
+and hash: a truncated or swapped file is refused on load).
+
+Weights are float32 on disk in every precision (mixed policies keep float32 variables);
+``load_checkpoint(path, precision=...)`` returns the model in the precision asked for.
 
 Loading uses Keras' safe mode (no arbitrary code from the file). A missing, truncated or
 corrupt checkpoint, or one for another board size, is refused with a message saying so;
@@ -30,6 +34,7 @@ from go.errors import ZerogoError
 from network import training as _training  # noqa: F401  (registers the compiled metric)
 from network.config import NetworkConfig
 from network.model import network_config_of
+from network.precision import apply, check_precision, precision_of
 
 FORMAT_VERSION = 1
 
@@ -86,6 +91,7 @@ def save_checkpoint(
             board_size=int(model.input_shape[1]),
             saved_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             keras_version=keras.__version__,
+            precision=precision_of(model),
             keras_bytes=tmp.stat().st_size,
             keras_sha256=_sha256(tmp),
         )
@@ -120,17 +126,24 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_checkpoint(
-    path: str | os.PathLike[str], expect_board_size: int | None = None
+    path: str | os.PathLike[str], expect_board_size: int | None = None,
+    precision: str | None = None,
 ) -> tuple[keras.Model, dict[str, Any]]:
     """Load ``(model, metadata)`` saved by ``save_checkpoint``, in Keras' safe mode.
 
     The model comes back compiled with its optimizer state when it was saved compiled.
+    ``precision`` (one of ``network.precision.PRECISIONS``) converts it when it was saved
+    in another precision; the converted model has the same weights but is not compiled
+    (give ``Trainer`` ``precision=`` instead to keep the optimizer state). ``None`` keeps
+    the precision it was saved in.
     Raises ``FileNotFoundError`` (model or metadata missing) or ``CheckpointError``
     (truncated or corrupt file, size/hash differing from the metadata, or a board size
     other than ``expect_board_size``), each naming the file and the problem.
     """
     path = Path(path)
     _check_suffix(path)
+    if precision is not None:
+        check_precision(precision)
     if not path.exists():
         raise FileNotFoundError(f"checkpoint not found: {str(path)!r}")
     meta = read_metadata(path)
@@ -159,4 +172,6 @@ def load_checkpoint(
         raise CheckpointError(
             f"checkpoint {str(path)!r} is for a {board}x{board} board, expected "
             f"{expect_board_size}x{expect_board_size}")
+    if precision is not None:
+        model = apply(model, precision)
     return model, meta

@@ -12,30 +12,40 @@ from keras import layers
 
 from network.config import NetworkConfig
 from network.heads import PolicyValueHead
+from network.precision import dtype_policy
 from network.residual import Residual
 
 
-def build_model(config: NetworkConfig) -> keras.Sequential:
+def build_model(config: NetworkConfig, precision: str | None = None) -> keras.Sequential:
     """The AlphaGo Zero tower described by ``config``, built and ready to call.
 
     Layers: ``planes`` input, ``stem_conv`` (k x k, ``filters``, no bias), ``stem_bn``,
     ``stem_relu``, ``residual_1 .. residual_<blocks>``, ``heads``.
+
+    ``precision`` (``network.precision.PRECISIONS``): every layer gets that dtype policy
+    (``"bfloat16"`` = ``mixed_bfloat16``: float32 weights, bfloat16 arithmetic), whatever
+    Keras' global policy says; ``None`` (default) leaves the layers on the global policy
+    (float32 unless ``backend.configure(mixed_precision=...)`` changed it). The outputs are
+    float32 in every precision.
     """
     if not isinstance(config, NetworkConfig):
         raise TypeError(f"build_model needs a NetworkConfig, got {type(config).__name__}")
+    policy = None if precision is None else dtype_policy(precision)
     n, k = config.board_size, config.kernel_size
     model = keras.Sequential(name=f"zerogo_{config.name}_{n}x{n}")
     model.add(keras.Input(shape=(n, n, config.input_planes), name="planes"))
     model.add(layers.Conv2D(config.filters, k, padding="same", use_bias=False,
-                            kernel_initializer="he_normal", name="stem_conv"))
-    model.add(layers.BatchNormalization(momentum=config.bn_momentum, name="stem_bn"))
-    model.add(layers.ReLU(name="stem_relu"))
+                            kernel_initializer="he_normal", dtype=policy, name="stem_conv"))
+    model.add(layers.BatchNormalization(momentum=config.bn_momentum, dtype=policy,
+                                        name="stem_bn"))
+    model.add(layers.ReLU(dtype=policy, name="stem_relu"))
     for i in range(config.blocks):
         model.add(Residual(config.filters, (k, k), bn_momentum=config.bn_momentum,
-                           name=f"residual_{i + 1}"))
+                           dtype=policy, name=f"residual_{i + 1}"))
     model.add(PolicyValueHead(
         policy_filters=config.policy_filters, value_filters=config.value_filters,
-        value_hidden=config.value_hidden, bn_momentum=config.bn_momentum, name="heads"))
+        value_hidden=config.value_hidden, bn_momentum=config.bn_momentum, dtype=policy,
+        name="heads"))
     return model
 
 

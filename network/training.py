@@ -20,6 +20,7 @@ from keras import ops
 from network import symmetry
 from network.config import NetworkConfig, TrainConfig
 from network.features import planes
+from network.precision import PrecisionError, apply, precision_of
 
 
 @keras.saving.register_keras_serializable(package="zerogo")
@@ -64,6 +65,10 @@ class Trainer:
         config: the model's ``NetworkConfig``.
         train_config: the hyper-parameters.
         seed: seed of the augmentation symmetries (``None``: fresh entropy).
+        precision: ``"float32"`` or ``"bfloat16"`` (``network.precision``) to train in;
+            ``None`` keeps the model's. A model in another precision is converted (same
+            weights) and ``self.model`` is the converted one; the optimizer state carries
+            over as above. ``"float16"`` is refused: it would need loss scaling.
 
     Attributes: ``model``, ``config``, ``train_config``, ``step`` (optimizer updates
     so far), ``learning_rate`` (the rate of the next update).
@@ -75,6 +80,7 @@ class Trainer:
         config: NetworkConfig,
         train_config: TrainConfig | None = None,
         seed: int | None = None,
+        precision: str | None = None,
     ) -> None:
         if not isinstance(config, NetworkConfig):
             raise TypeError(f"config must be a NetworkConfig, got {type(config).__name__}")
@@ -87,6 +93,13 @@ class Trainer:
             raise ValueError(
                 f"model {model.name!r} takes input {tuple(model.input_shape)}, but config "
                 f"{config.name} needs {expected}")
+        previous = getattr(model, "optimizer", None)
+        if precision is not None:
+            model = apply(model, precision)
+        if precision_of(model) == "float16":
+            raise PrecisionError(
+                "Trainer trains in float32 or bfloat16; float16 would need loss scaling, "
+                "got a float16 model")
         self.model = model
         self.config = config
         self.train_config = train_config
@@ -95,7 +108,6 @@ class Trainer:
         for variable in model.trainable_variables:
             if _is_kernel(variable):
                 variable.regularizer = regularizer
-        previous = getattr(model, "optimizer", None)
         optimizer = make_optimizer(train_config)
         optimizer.build(model.trainable_variables)
         if (isinstance(previous, keras.optimizers.SGD) and previous.built

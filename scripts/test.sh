@@ -8,8 +8,12 @@ if [ ! -x /usr/games/gnugo ]; then
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq gnugo >/dev/null
 fi
 python -m pip install -q -e '.[test]'
+python -m pip install -q -e '.[jax]'
 python -m ruff check .
 # tests/learning runs in its own process first: its fixed-seed training pins TensorFlow to one
 # thread, which only works before anything else in the process has initialised TensorFlow.
 python -m pytest -q -ra tests/learning "$@"
 python -m pytest -q -ra --ignore=tests/learning "$@"
+# Keras' backend is fixed per process: the JAX path (tests/network/jax, and the network
+# tests that hold on every backend) runs in a process of its own under KERAS_BACKEND=jax.
+KERAS_BACKEND=jax python -m pytest -q -ra tests/network/jax tests/network/test_precision.py "$@"
