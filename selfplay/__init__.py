@@ -10,6 +10,6 @@ Roles are plain classes, wrapped as Ray actors in one place (``selfplay.actors``
   ``sprt`` with the Elo difference from ``elo``.
 
 ``driver.Pipeline`` runs them, holds the replay buffer and the run directory
-(``run_dir``); ``config`` composes the packages' configs into ``RunConfig``;
+(through ``rundir``);
 ``placement`` decides where each actor goes. Only this package imports Ray.
 """

@@ -220,6 +220,17 @@ def main(argv: list[str] | None = None) -> int:
         config, run_dir = resolve_config(args)
     except (ConfigError, RunDirError) as exc:
         parser.error(str(exc))
+    try:  # one run at a time in a run directory; the lock goes when this process ends
+        lock = run_dir.lock().acquire()
+    except RunDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with lock:
+        return _session(args, config, run_dir)
+
+
+def _session(args: argparse.Namespace, config: RunConfig, run_dir: RunDir) -> int:
+    """One session of the run in ``run_dir`` (whose lock the caller holds)."""
     from selfplay.driver import Pipeline
     from selfplay.game_record import GameRecordError
 
@@ -262,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
+        if pipeline.failed:
+            return 1
     except PlacementError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
