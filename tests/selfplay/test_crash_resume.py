@@ -35,7 +35,7 @@ FLAGS = ["--network", "tiny", "--board-size", "5", "--workers", "1", "--games-pe
          "300", "--train-start", "20", "--samples-per-position", "1", "--sgf-every", "1",
          "--status-every", "0.5", "--seed", "3", "--generations", "1"]
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400), pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")]
 
 
