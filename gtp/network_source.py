@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-BEST_POINTER = "best"
+from rundir.run_dir import BEST_POINTER, read_best_pointer
 
 
 def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
@@ -26,17 +26,9 @@ def resolve_checkpoint(path: str | os.PathLike[str]) -> Path:
     if target.is_file():
         return target
     folder = target / "checkpoints" if (target / "checkpoints").is_dir() else target
-    pointer = folder / BEST_POINTER
-    if pointer.is_file():
-        name = pointer.read_text(encoding="utf-8").strip()
-        if (not name.endswith(".keras") or "/" in name or "\\" in name
-                or name in (".keras", "..")):
-            raise ValueError(f"{str(pointer)!r} should hold a .keras file name, got {name!r}")
-        best = folder / name
-        if not best.is_file():
-            raise FileNotFoundError(f"{str(pointer)!r} names {name!r}, which does not exist "
-                                    f"in {str(folder)!r}")
-        return best
+    name = read_best_pointer(folder)  # RunDirError (a ValueError) naming a bad pointer
+    if name is not None:
+        return folder / name
     candidates = sorted(folder.glob("*.keras"), key=lambda p: (p.stat().st_mtime, p.name))
     if not candidates:
         raise FileNotFoundError(

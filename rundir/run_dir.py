@@ -4,8 +4,11 @@ Layout::
 
     <run>/config.toml            the resolved RunConfig (flags and --config merged)
     <run>/state.json             counters, generation, best, Elo, gate history
+    <run>/lock                   the lock of the run using the directory (pid, host)
     <run>/checkpoints/           ckpt-<steps>.keras + .json metadata for every candidate,
-                                 learner.keras (+ .json): the learner's weights and optimizer,
+                                 learner-<steps>.keras (+ .json): the learner's weights and
+                                 optimizer when a session stopped (runs of older versions:
+                                 learner.keras),
                                  best: a text file holding the best checkpoint's file name
     <run>/games/<shard>/<id>.npz every finished game, written the moment it arrives
     <run>/sgf/<id>.sgf           a sample of the games as SGF
@@ -14,90 +17,52 @@ Layout::
 Every write goes to a temporary file in the same folder, then ``os.replace``: a crash at
 any moment leaves either the old or the new version of each file. Anything that fails to
 read back raises ``RunDirError`` naming the file and what is wrong with it.
+
+Order of writes, so that a kill at any moment leaves a directory that resumes: a game file
+is written before ``state.json`` counts it; a checkpoint's ``.keras`` and ``.json`` are
+written before ``state.json`` names it, under a name no earlier state names (so a pair
+that state names is never rewritten); ``state.json`` is written before the ``best``
+pointer, which ``reconcile`` rewrites from the state when a kill came between the two.
 """
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from go.atomic_file import write_bytes_atomic, write_text_atomic
-from go.errors import ZerogoError
+from rundir.errors import RunDirError, RunDirLockedError
+from rundir.json_file import read_json, write_json_atomic
+from rundir.lock import RunDirLock
+from rundir.state import STATE_VERSION, RunState, as_state, check_checkpoint_name, new_state
+
+__all__ = ["GAMES_PER_SHARD", "STATE_VERSION", "RunDir", "RunDirError", "RunDirLock",
+           "RunDirLockedError", "RunState", "new_state", "read_best_pointer", "read_json",
+           "write_bytes_atomic", "write_json_atomic", "write_text_atomic"]
 
 GAMES_PER_SHARD = 10_000
-STATE_VERSION = 1
+BEST_POINTER = "best"
+LEARNER_PREFIX = "learner-"
 
 
-class RunDirError(ZerogoError, ValueError):
-    """A run directory file that is missing, unreadable or fails validation."""
-
-
-def write_json_atomic(path: str | os.PathLike, obj: Any) -> None:
-    """Write ``obj`` as indented JSON to ``path`` atomically."""
-    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
-
-
-def read_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file; ``RunDirError`` naming the file when it is missing or malformed."""
-    path = Path(path)
+def read_best_pointer(checkpoints: str | os.PathLike) -> str | None:
+    """The checkpoint file name in ``<checkpoints>/best``, checked to exist; ``None`` when
+    there is no pointer file. ``RunDirError`` naming the pointer when it is unreadable,
+    not a plain ``.keras`` file name, or names a file that does not exist."""
+    folder = Path(checkpoints)
+    pointer = folder / BEST_POINTER
     try:
-        text = path.read_text(encoding="utf-8")
+        name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise RunDirError(f"{path}: file is missing") from None
+        return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RunDirError(f"{path}: cannot be read ({exc})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RunDirError(f"{path}: not valid JSON ({exc})") from exc
-
-
-# The state file: every key, its type, and its value in a fresh run.
-STATE_FIELDS: dict[str, tuple[type | tuple[type, ...], Any]] = {
-    "version": (int, STATE_VERSION),
-    "games": (int, 0),  # finished games written to games/ (their ids are 0..games-1)
-    "positions": (int, 0),  # positions in those games
-    "learner_steps": (int, 0),  # training steps of the saved learner state
-    "samples_trained": (int, 0),  # positions sampled by those steps
-    "generation": (int, 0),  # gate matches played
-    "best": (str, ""),  # file name of the best checkpoint in checkpoints/
-    "best_version": (int, 0),  # promotions so far (0: the initial network)
-    "best_elo": ((int, float), 0.0),  # Elo of the best relative to the initial network
-    "gates": (list, []),  # one dict per gate match, oldest first
-    "elapsed_seconds": ((int, float), 0.0),  # wall time of all sessions of this run
-    "no_resign_games": (int, 0),  # games played with resignation disabled
-    "resign_false_positives": (int, 0),  # of those, games the would-be resigner won
-    "resign_would_have": (int, 0),  # of those, games where someone would have resigned
-    "buffer_digest": (str, ""),  # ReplayBuffer.digest() when the state was written
-    "learner_checkpoint": (str, ""),  # file in checkpoints/ holding the learner's state
-    "pending_candidate": (str, ""),  # newest candidate not gated yet ("" if none)
-    "sessions": (list, []),  # one dict per session of the run: start, resume, stop
-}
-
-
-def new_state() -> dict[str, Any]:
-    """The state of a run that has not started yet."""
-    return {k: (list(v) if isinstance(v, list) else v) for k, (_, v) in STATE_FIELDS.items()}
-
-
-def validate_state(state: Any, where: str) -> dict[str, Any]:
-    """Check a state dict read from ``where``; ``RunDirError`` naming the bad key."""
-    if not isinstance(state, dict):
-        raise RunDirError(f"{where}: expected a JSON object, got {type(state).__name__}")
-    for key, (kind, _) in STATE_FIELDS.items():
-        if key not in state:
-            raise RunDirError(f"{where}: missing key {key!r}")
-        value = state[key]
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise RunDirError(f"{where}: key {key!r} has the wrong type: {value!r}")
-    if state["version"] != STATE_VERSION:
-        raise RunDirError(f"{where}: state version {state['version']} is not {STATE_VERSION}")
-    for key in ("games", "positions", "learner_steps", "samples_trained", "generation"):
-        if state[key] < 0:
-            raise RunDirError(f"{where}: key {key!r} is negative: {state[key]}")
-    return state
+        raise RunDirError(f"{pointer}: cannot be read ({exc})") from exc
+    check_checkpoint_name(name, str(pointer))
+    if not (folder / name).is_file():
+        raise RunDirError(f"{pointer}: names {name!r}, which does not exist")
+    return name
 
 
 class RunDir:
@@ -123,9 +88,10 @@ class RunDir:
     def best_pointer(self) -> Path:
         return self.checkpoints / "best"
 
-    @property
-    def learner_checkpoint(self) -> Path:
-        return self.checkpoints / "learner.keras"
+    @staticmethod
+    def learner_checkpoint_name(steps: int) -> str:
+        """The file name of the learner's state saved after ``steps`` training steps."""
+        return f"{LEARNER_PREFIX}{steps:08d}.keras"
 
     @property
     def games_dir(self) -> Path:
@@ -154,9 +120,9 @@ class RunDir:
         return f"ckpt-{steps:08d}.keras"
 
     def checkpoint_path(self, name: str) -> Path:
-        if "/" in name or "\\" in name or name.startswith("."):
-            raise RunDirError(f"{self.best_pointer}: bad checkpoint name {name!r}")
-        return self.checkpoints / name
+        """``checkpoints/<name>``; ``RunDirError`` unless ``name`` is a plain ``.keras``
+        file name."""
+        return self.checkpoints / check_checkpoint_name(name, f"{self.checkpoints}")
 
     @staticmethod
     def metadata_path(checkpoint: Path) -> Path:
@@ -172,34 +138,69 @@ class RunDir:
         for d in (self.root, self.checkpoints, self.games_dir, self.sgf_dir, self.logs_dir):
             d.mkdir(parents=True, exist_ok=True)
 
-    # ------------------------------------------------------------------ state
-    def read_state(self) -> dict[str, Any]:
-        """The validated ``state.json``; ``RunDirError`` naming the file if it is bad."""
-        return validate_state(read_json(self.state_path), str(self.state_path))
+    # ------------------------------------------------------------------ lock
+    def lock(self) -> RunDirLock:
+        """The directory's lock (not yet taken: ``acquire`` it, or use it in ``with``)."""
+        return RunDirLock(self.root)
 
-    def write_state(self, state: dict[str, Any]) -> None:
-        validate_state(state, "state to write")
-        write_json_atomic(self.state_path, state)
+    # ------------------------------------------------------------------ state
+    def read_state(self) -> RunState:
+        """The validated ``state.json``; ``RunDirError`` naming the file and key if bad."""
+        return RunState.from_json(read_json(self.state_path), str(self.state_path))
+
+    def write_state(self, state: RunState | Mapping[str, Any]) -> None:
+        """Write ``state`` (a ``RunState``, or its JSON form, validated) atomically."""
+        write_json_atomic(self.state_path, as_state(state, "state to write").to_json())
 
     # ------------------------------------------------------------------ best pointer
     def read_best(self) -> str:
         """The file name in ``checkpoints/best``, checked to exist."""
-        try:
-            name = self.best_pointer.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise RunDirError(f"{self.best_pointer}: file is missing") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RunDirError(f"{self.best_pointer}: cannot be read ({exc})") from exc
-        if not name.endswith(".keras"):
-            raise RunDirError(f"{self.best_pointer}: expected a .keras file name, got {name!r}")
-        if not self.checkpoint_path(name).is_file():
-            raise RunDirError(f"{self.best_pointer}: names {name!r}, which does not exist")
+        name = read_best_pointer(self.checkpoints)
+        if name is None:
+            raise RunDirError(f"{self.best_pointer}: file is missing")
         return name
 
     def write_best(self, name: str) -> None:
         if not self.checkpoint_path(name).is_file():
             raise RunDirError(f"cannot point best at {name!r}: no such checkpoint")
         write_text_atomic(self.best_pointer, name + "\n")
+
+    def reconcile(self, state: RunState) -> list[str]:
+        """Repair what a kill between two writes can leave behind, from ``state`` (the
+        source of truth): the ``best`` pointer is rewritten when it does not name
+        ``state.best``; temporary files of interrupted writes, learner pairs the state
+        does not name and ``.keras`` files without their ``.json`` are removed.
+
+        Returns one line per repair (for the log). Call only while holding the lock."""
+        done = []
+        for folder in (self.root, self.checkpoints, self.sgf_dir, *self._shard_dirs()):
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+                done.append(f"removed {tmp} (a write interrupted by a crash)")
+        named = {state.best, state.learner_checkpoint, state.pending_candidate}
+        for path in sorted(self.checkpoints.glob("*.keras")):
+            if path.name in named:
+                continue
+            unnamed_learner = path.name.startswith(LEARNER_PREFIX)
+            if unnamed_learner or not self.metadata_path(path).exists():
+                self.metadata_path(path).unlink(missing_ok=True)
+                path.unlink()
+                done.append(f"removed {path} (written by a session killed before "
+                            f"{self.state_path.name} named it)")
+        if state.best:
+            try:
+                pointed = self.read_best()
+            except RunDirError:
+                pointed = None
+            if pointed != state.best:
+                self.write_best(state.best)
+                done.append(f"{self.best_pointer}: named {pointed!r}, rewritten to "
+                            f"{state.best!r} as {self.state_path.name} says")
+        return done
+
+    def _shard_dirs(self) -> list[Path]:
+        return sorted(p for p in self.games_dir.glob("*") if p.is_dir()) \
+            if self.games_dir.is_dir() else []
 
     # ------------------------------------------------------------------ checkpoints
     def write_checkpoint(self, name: str, keras_bytes: bytes, json_bytes: bytes) -> Path:
@@ -230,6 +231,14 @@ class RunDir:
         if "keras_bytes" in meta and size != meta["keras_bytes"]:
             raise RunDirError(f"{path}: {size} bytes, its metadata records "
                               f"{meta['keras_bytes']} (truncated or replaced)")
+
+    def remove_learner_checkpoints(self, keep: str) -> None:
+        """Delete the learner-state pairs (``learner-*.keras``) other than ``keep``: call
+        after ``state.json`` names ``keep``."""
+        for path in self.checkpoints.glob(f"{LEARNER_PREFIX}*.keras"):
+            if path.name != keep:
+                self.metadata_path(path).unlink(missing_ok=True)
+                path.unlink(missing_ok=True)
 
     def read_checkpoint_metadata(self, name: str) -> dict[str, Any]:
         """The JSON metadata of checkpoint ``name``."""

@@ -11,8 +11,8 @@ Roles are plain classes, wrapped as Ray actors in one place (``selfplay.actors``
   from ``arena.stats``.
 
 ``driver.Pipeline`` runs them, holds the replay buffer and the run directory
-(``run_dir``); ``config`` composes the packages' configs into ``RunConfig``;
-``placement`` decides where each actor goes; ``ray_session`` starts a loopback-only local Ray
-or joins a cluster; ``run_output`` keeps the libraries' output off the user's terminal.
-Only this package imports Ray.
+(through ``rundir``, which also holds the composed ``RunConfig``); ``placement`` decides
+where each actor goes; ``ray_session`` starts a loopback-only local Ray or joins a cluster;
+``run_output`` keeps the libraries' output off the user's terminal. Only this package
+imports Ray.
 """

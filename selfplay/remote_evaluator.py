@@ -10,6 +10,14 @@ from __future__ import annotations
 import numpy as np
 import ray
 
+from go.errors import ZerogoError
+
+EVALUATE_TIMEOUT_S = 300.0  # a server silent this long is reported as stuck
+
+
+class InferenceTimeoutError(ZerogoError, TimeoutError):
+    """The inference server did not answer a request in time (the message names it)."""
+
 
 class RemoteEvaluator:
     """Evaluate positions on an ``InferenceServer`` actor.
@@ -19,14 +27,19 @@ class RemoteEvaluator:
             namespace (looked up at the first call; a worker restarted by Ray then finds
             the server again without holding a handle in its constructor arguments).
         board_size, history_length: the network's N and H (the ``Evaluator`` attributes).
+        timeout: seconds to wait for one answer (a server restarting after a crash takes
+            seconds; one that cannot be placed again never answers); then
+            ``InferenceTimeoutError`` naming the server. ``None``: wait forever.
 
     Attributes: ``version``, the network version of the last answer (promotions so far);
     ``calls`` and ``positions``, requests and positions sent.
     """
 
     def __init__(self, server: ray.actor.ActorHandle | str, board_size: int,
-                 history_length: int) -> None:
+                 history_length: int, timeout: float | None = EVALUATE_TIMEOUT_S) -> None:
         self._server = server
+        self._name = server if isinstance(server, str) else "inference server"
+        self.timeout = timeout
         self.board_size = board_size
         self.history_length = history_length
         self.version: int | None = None
@@ -39,7 +52,13 @@ class RemoteEvaluator:
         for the player to move."""
         if isinstance(self._server, str):
             self._server = ray.get_actor(self._server)
-        priors, values, version = ray.get(self._server.evaluate.remote(boards, to_play, legal))
+        try:
+            priors, values, version = ray.get(
+                self._server.evaluate.remote(boards, to_play, legal), timeout=self.timeout)
+        except ray.exceptions.GetTimeoutError:
+            raise InferenceTimeoutError(
+                f"{self._name} did not answer within {self.timeout:g} s (stuck, or cannot "
+                f"be placed on the cluster)") from None
         self.version = version
         self.calls += 1
         self.positions += len(boards)

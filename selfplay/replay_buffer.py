@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from selfplay import packed_boards
-from selfplay.game_record import GameRecord
+from selfplay.game_record import GameRecord, GameRecordError
 
 
 class TrainingBatch(NamedTuple):
@@ -85,14 +85,20 @@ class ReplayBuffer:
         self._cumulative: np.ndarray | None = None
 
     # ------------------------------------------------------------------ filling
-    def add(self, record: GameRecord) -> None:
-        """Add a finished game and drop the oldest games the window no longer needs."""
+    def add(self, record: GameRecord, where: str | None = None) -> None:
+        """Add a finished game and drop the oldest games the window no longer needs.
+
+        The moves are replayed: an illegal one raises ``GameRecordError`` naming ``where``
+        (default ``game <id>``) and the move, and the buffer is left unchanged."""
         if record.board_size != self.board_size:
             raise ValueError(f"game {record.game_id} is {record.board_size}x"
                              f"{record.board_size}, the buffer holds {self.board_size}x"
                              f"{self.board_size} games")
-        boards = packed_boards.replay_boards(record.board_size, record.moves,
-                                             f"game {record.game_id}")
+        where = where or f"game {record.game_id}"
+        try:
+            boards = packed_boards.replay_boards(record.board_size, record.moves, where)
+        except ValueError as exc:
+            raise GameRecordError(str(exc)) from None
         t = record.num_positions
         dense = np.zeros((t, self.board_size * self.board_size + 1), np.uint16)
         rows = np.repeat(np.arange(t), np.diff(record.policy_offsets))
@@ -116,8 +122,11 @@ class ReplayBuffer:
 
     @classmethod
     def rebuild(cls, newest_first: Iterable[GameRecord], board_size: int, history_length: int,
-                window: int, seed: int | None = None) -> ReplayBuffer:
+                window: int, seed: int | None = None,
+                where: Callable[[GameRecord], str] | None = None) -> ReplayBuffer:
         """The buffer a run would hold after its games, given newest first.
+
+        ``where(record)`` names a game in the ``GameRecordError`` of an illegal move.
 
         Reads games only until the window is full, then adds them oldest first, so the
         result equals the buffer that saw every game in order.
@@ -131,7 +140,7 @@ class ReplayBuffer:
                 break
         buffer = cls(board_size, history_length, window, seed=seed)
         for record in reversed(kept):
-            buffer.add(record)
+            buffer.add(record, None if where is None else where(record))
         return buffer
 
     # ------------------------------------------------------------------ queries

@@ -31,6 +31,7 @@ from typing import Any
 from rundir import config as run_config
 from rundir.config import RunConfig
 from rundir.run_dir import RunDir, RunDirError, write_text_atomic
+from rundir.stored_config import read_stored_config
 from rundir.toml_config import ConfigError, load_toml
 from selfplay.ray_session import LOCAL, RayStartError, listen_on_loopback_only, start_ray
 from selfplay.run_output import LOG_NAME, RunOutput
@@ -211,15 +212,6 @@ def _apply(base: RunConfig, doc: dict[str, Any], where: str, board: int,
     return config
 
 
-def read_stored_config(run_dir: RunDir) -> RunConfig:
-    """The ``config.toml`` of an existing run; ``RunDirError`` naming it if unusable."""
-    path = run_dir.config_path
-    try:
-        return RunConfig.from_toml_document(load_toml(path), str(path))
-    except ConfigError as exc:
-        raise RunDirError(str(exc)) from exc
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run (or resume) a training run; returns the exit status."""
     parser = build_parser()
@@ -231,6 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.address == LOCAL:
         # Before anything imports Ray: a Ray started for this run listens on 127.0.0.1 only.
         listen_on_loopback_only()
+    try:  # one run at a time in a run directory; the lock goes when this process ends
+        lock = run_dir.lock().acquire()
+    except RunDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with lock:
+        return _session(args, config, run_dir)
+
+
+def _session(args: argparse.Namespace, config: RunConfig, run_dir: RunDir) -> int:
+    """One session of the run in ``run_dir`` (whose lock the caller holds)."""
     from selfplay.driver import Pipeline
     from selfplay.game_record import GameRecordError
 
@@ -265,6 +268,8 @@ def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pi
     try:
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
+        if pipeline.failed:
+            return 1
     except PlacementError as exc:
         out.error(f"error: {exc}")
         return 2

@@ -32,9 +32,10 @@ def test_state_round_trip_and_validation_errors_name_file_and_key(tmp_path):
     run = RunDir(tmp_path)
     run.create()
     state = new_state()
-    state.update(games=3, positions=90, gates=[{"wins": 1}])
+    state.update(games=3, positions=90, gates=[{"wins": 1, "generation": 1, "best": "a.keras",
+                                                 "candidate": "b.keras", "promoted": True}])
     run.write_state(state)
-    assert run.read_state() == state
+    assert run.read_state().to_json() == state
     path = run.state_path
     path.write_text(path.read_text()[:40])
     with pytest.raises(RunDirError, match=f"{path}: not valid JSON"):
@@ -86,3 +87,40 @@ def test_best_pointer_and_checkpoint_metadata(tmp_path):
         run.read_checkpoint("ckpt-00000012.keras")
     with pytest.raises(RunDirError, match="no such checkpoint"):
         run.write_best("ckpt-00000012.keras")
+
+
+def test_learner_pairs_get_fresh_names_and_old_ones_are_removed(tmp_path):
+    run = RunDir(tmp_path)
+    run.create()
+    assert RunDir.learner_checkpoint_name(12) == "learner-00000012.keras"
+    for name in ("learner-00000004.keras", "learner-00000012.keras", "ckpt-00000004.keras"):
+        run.write_checkpoint(name, b"k", b"{}")
+    run.remove_learner_checkpoints(keep="learner-00000012.keras")
+    assert sorted(p.name for p in run.checkpoints.iterdir()) == [
+        "ckpt-00000004.keras", "ckpt-00000004.keras.json", "learner-00000012.keras",
+        "learner-00000012.keras.json"]
+    with pytest.raises(RunDirError, match="bad checkpoint name 'sub/x.keras'"):
+        run.checkpoint_path("sub/x.keras")
+
+
+def test_reconcile_removes_what_killed_writes_left_and_repairs_the_pointer(tmp_path):
+    from rundir.state import RunState
+
+    run = RunDir(tmp_path)
+    run.create()
+    for name in ("ckpt-00000000.keras", "ckpt-00000002.keras", "learner-00000002.keras",
+                 "learner-00000004.keras"):
+        run.write_checkpoint(name, b"k", b"{}")
+    run.checkpoint_path("ckpt-00000004.keras").write_bytes(b"k")  # killed before its .json
+    run.write_game(0, b"g")
+    (run.game_path(0).parent / ".000000001.npz.abc.tmp").write_bytes(b"half")
+    run.write_best("ckpt-00000000.keras")
+    state = RunState(best="ckpt-00000002.keras", learner_checkpoint="learner-00000002.keras")
+    lines = run.reconcile(state)
+    assert sorted(p.name for p in run.checkpoints.iterdir()) == [
+        "best", "ckpt-00000000.keras", "ckpt-00000000.keras.json", "ckpt-00000002.keras",
+        "ckpt-00000002.keras.json", "learner-00000002.keras", "learner-00000002.keras.json"]
+    assert run.read_best() == "ckpt-00000002.keras"
+    assert sorted(p.name for p in run.game_path(0).parent.iterdir()) == ["000000000.npz"]
+    assert len(lines) == 4 and "rewritten to 'ckpt-00000002.keras'" in lines[-1]
+    assert run.reconcile(state) == []

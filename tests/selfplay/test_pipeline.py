@@ -78,6 +78,12 @@ def first_run(ray_address, tmp_path_factory):
         wait_for(lambda: len(game_files(run_dir)) >= 2, 240, "2 finished games", proc)
         workers = [ray.get_actor(f"{NAME}:worker-{i}", namespace="zerogo") for i in (0, 1)]
         imported = ray.get(workers[1].imported.remote(["tensorflow", "keras", "jax"]))
+        second = subprocess.run(  # a second run of the same directory is refused
+            [sys.executable, "-m", "selfplay.run", "--address", ray_address, "--run-dir",
+             str(run_dir), *TINY], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2, second.stderr[-3000:]
+        assert (f"error: {run_dir} is in use by another run (process {proc.pid} on host "
+                in second.stderr), second.stderr[-3000:]
         os.kill(ray.get(workers[0].pid.remote()), signal.SIGKILL)
         killed_at = len(game_files(run_dir))
         wait_for(lambda: (run_dir / "checkpoints" / "ckpt-00000004.keras.json").exists(), 240,
@@ -119,7 +125,9 @@ def test_a_full_run_leaves_every_artefact(first_run):
     assert best == state["gates"][-1]["candidate"] == state["best"]
     model, meta = load_checkpoint(run_dir / "checkpoints" / best, expect_board_size=5)
     assert meta["promoted"] and meta["training_steps"] >= 4
-    learner, learner_meta = load_checkpoint(run_dir / "checkpoints" / "learner.keras")
+    assert state["learner_checkpoint"] == f"learner-{state['learner_steps']:08d}.keras"
+    learner, learner_meta = load_checkpoint(run_dir / "checkpoints" /
+                                            state["learner_checkpoint"])
     assert learner_meta["training_steps"] == state["learner_steps"] >= 8
     assert (run_dir / "config.toml").read_text().count("[pipeline]") == 1
 
@@ -191,8 +199,11 @@ def test_stop_with_ctrl_c_and_resume_continue_the_run(first_run, ray_address, tm
     assert after["generation"] >= before["generation"]
     assert after["learner_steps"] >= before["learner_steps"]
     assert after["samples_trained"] >= before["samples_trained"]
-    assert after["learner_checkpoint"] == "learner.keras"
-    meta = json.loads((copy / "checkpoints" / "learner.keras.json").read_text())
+    assert after["learner_checkpoint"] == f"learner-{after['learner_steps']:08d}.keras"
+    assert sorted(p.name for p in (copy / "checkpoints").glob("learner-*")) == [
+        after["learner_checkpoint"], after["learner_checkpoint"] + ".json"]  # older: gone
+    meta = json.loads((copy / "checkpoints" / f"{after['learner_checkpoint']}.json"
+                       ).read_text())
     assert meta["training_steps"] == after["learner_steps"]
     files = game_files(copy)
     assert [int(f.stem) for f in files] == list(range(after["games"]))
@@ -245,8 +256,8 @@ def test_a_corrupt_run_directory_is_refused_naming_the_file(first_run, tmp_path,
 def test_games_written_after_the_last_state_write_are_recovered(first_run, tmp_path):
     """What a kill -9 leaves: game files newer than state.json. Resuming counts them."""
     from rundir.run_dir import RunDir
+    from rundir.stored_config import read_stored_config
     from selfplay.driver import Pipeline
-    from selfplay.run import read_stored_config
 
     copy = tmp_path / "killed"
     shutil.copytree(first_run[0], copy)

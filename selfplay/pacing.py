@@ -1,0 +1,67 @@
+"""The pipeline's pace, as arithmetic: how far the learner is behind self-play, whether
+workers may play on, and how many training steps to ask for next. Pure functions of
+counters (no Ray, no clock), so they are tested on their own.
+
+The learner samples ``ratio`` positions (``samples_per_position``) per self-play position.
+``owed`` is what it still has to sample; the learner waits when ``owed`` is below one
+call's worth, and workers wait (backpressure) when it exceeds ``max_lag * ratio``.
+Training calls never cross a multiple of ``steps_per_generation``: at each multiple the
+learner hands over a candidate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pace:
+    """The pace settings (from ``PipelineConfig`` and ``TrainConfig``).
+
+    ratio: samples per self-play position (> 0); max_lag: positions the learner may fall
+    behind before workers wait; train_start: positions in the buffer before training
+    starts; batch: positions per training step; steps_per_generation: steps between
+    candidates; steps_per_call: most steps per training call.
+    """
+
+    ratio: float
+    max_lag: int
+    train_start: int
+    batch: int
+    steps_per_generation: int
+    steps_per_call: int
+
+
+def owed(positions: int, samples_trained: int, samples_in_flight: int, ratio: float
+         ) -> float:
+    """Samples the learner owes the ``positions`` played so far, counting the samples of
+    training calls already sent (negative: the learner is ahead)."""
+    return positions * ratio - samples_trained - samples_in_flight
+
+
+def training_started(samples_trained: int, buffer_positions: int, train_start: int) -> bool:
+    """Training has started (it never stops again once it has: a resumed run whose
+    buffer is below ``train_start`` goes on training)."""
+    return samples_trained > 0 or buffer_positions >= train_start
+
+
+def workers_may_play(pace: Pace, started: bool, owed_samples: float) -> bool:
+    """False when the learner is more than ``max_lag`` positions behind (backpressure);
+    always True before training starts."""
+    return not started or owed_samples <= pace.max_lag * pace.ratio
+
+
+def next_training_steps(pace: Pace, owed_samples: float, steps_scheduled: int) -> int:
+    """Steps for the next training call (0: wait): at most ``steps_per_call``, never past
+    the next multiple of ``steps_per_generation``, and no more than the learner owes
+    (whole batches)."""
+    k = pace.steps_per_generation
+    steps = min(pace.steps_per_call, k - steps_scheduled % k)
+    if owed_samples < steps * pace.batch:
+        steps = max(0, int(owed_samples // pace.batch))
+    return steps
+
+
+def at_candidate(pace: Pace, steps_scheduled: int) -> bool:
+    """True when ``steps_scheduled`` ends a generation (the learner owes a candidate)."""
+    return steps_scheduled > 0 and steps_scheduled % pace.steps_per_generation == 0
