@@ -54,22 +54,19 @@ def test_pass_rules_follow_the_score():
     assert guarded_legal(board(BLACK_AHEAD, to_play=1))[25]  # ahead: pass stays legal
 
 
-def test_policy_player_plays_the_highest_legal_prior_and_never_passes_to_lose():
+def test_policy_player_plays_the_highest_legal_prior_and_never_passes_behind():
     priors = np.full(26, 0.01)
     priors[12] = 0.5  # the centre, occupied below
     priors[18] = 0.3
     priors[25] = 0.9  # pass
     player = PolicyPlayer(FixedPriorEvaluator(priors, history_length=2), "p")
+    empty = go.Position.new(5, 0.5)  # black to move, behind by the komi
     occupied = board([". . . . .", ". . . . .", ". . X . .", ". . . . .", ". . . . ."],
-                     to_play=-1)  # white to move, behind on the board; nobody passed
-    after_pass = board(BLACK_AHEAD, to_play=-1).play(25)  # black to move, ahead: forced
-    behind_after_pass = board(BLACK_AHEAD, to_play=1).play(25)  # white behind after a pass
-    no_pass = np.array(priors)
-    no_pass[25] = 0.0
-    plain = PolicyPlayer(FixedPriorEvaluator(no_pass, history_length=2), "q")
-    assert player.moves([0, 1, 2], [occupied, after_pass, behind_after_pass]) == [25, 25, 18]
-    assert player.evaluations == 2  # the forced pass needed no evaluation
-    assert plain.moves([0], [occupied]) == [18]  # the occupied centre is never played
+                     to_play=-1)  # white to move, behind on the board
+    ahead = board(BLACK_AHEAD, to_play=1)
+    after_pass = board(BLACK_AHEAD, to_play=-1).play(25)
+    assert player.moves([0, 1, 2, 3], [empty, occupied, ahead, after_pass]) == [12, 18, 25, 25]
+    assert player.evaluations == 3  # the forced pass needed no evaluation
 
 
 def test_search_player_resigns_only_after_the_opening_and_when_asked():
