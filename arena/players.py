@@ -9,9 +9,9 @@ The network players pass by the project's one rule (``mcts.forced_pass``, ``mcts
 
 * pass when no point is legal, or when the opponent just passed and the area score
   (komi included) already wins for the player to move (passing ends the game);
-* never pass where it loses at once: the opponent just passed, the count loses and a point
-  is legal (``mcts.pass_refused``, the search's pass guard; the policy player applies the
-  same rule to its legal moves); anywhere else pass is a move like any other.
+* otherwise never pass while behind on the area score if a point is legal
+  (``mcts.pass_refused``, the search's pass guard; the policy player applies the same rule
+  to its legal moves).
 
 ``PolicyPlayer``: the legal move with the highest prior after one network evaluation (no
 search); equal to ``python -m gtp --playouts 1 --resign-threshold -1``.
@@ -55,8 +55,8 @@ def split_forced_passes(positions: Sequence[Position]) -> tuple[list[int], list[
 
 
 def guarded_legal(position: Position) -> np.ndarray:
-    """``bool[N*N+1]`` legal moves, pass removed where passing loses at once (the opponent
-    just passed, the count loses and a point is legal: the search's pass guard)."""
+    """``bool[N*N+1]`` legal moves, pass removed while the player to move is behind on the
+    area score and has a legal point (the search's pass guard)."""
     legal = position.legal_moves().copy()
     if pass_refused(position):
         legal[position.pass_move] = False
