@@ -173,3 +173,37 @@ def test_a_workers_changed_threshold_takes_effect_in_its_games():
     games = fresh.play(min_games=2, resign_threshold=-0.9).games
     assert fresh.resign_threshold() == -0.9
     assert games and all(r.resigned == 1 and r.num_positions == 2 for r in games)
+
+
+# ---------------------------------------------------------------------- resume
+def test_the_threshold_and_its_samples_survive_a_resume_and_late_games_are_sampled(tmp_path):
+    """A session leaves a calibrated threshold in state.json, then two more games reach
+    the disk before it is killed: the resume keeps the threshold and samples those two."""
+    from rundir.run_dir import RunDir
+    from selfplay.ingest import GameIngest
+    from selfplay.resume import start_session
+    from tests.selfplay.test_resume import games, tiny_config
+
+    config = tiny_config()
+    assert config.search.resign_threshold == -0.9
+    calibration = ResignCalibration(target=config.search.resign_false_positive_target)
+    run = RunDir(tmp_path / "run")
+    start = start_session(run, config, print)
+    ingest = GameIngest(run, start.buffer, 0, "tiny", "tiny", print)
+    state = start.state
+    records = games(6)
+    for r in records:
+        r.no_resign, r.min_value_black, r.min_value_white = True, 0.2, -0.7
+    for r in records[:4]:
+        state = ingest.ingest(state, r)
+        state, _ = observe(state, r, calibration, config.search.resign_threshold)
+    state = state.replace(resign_threshold=-0.8, resign_history=((3, -0.8),))
+    run.write_state(state)
+    assert len(state.resign_samples) == 8
+    for r in records[4:]:  # written, never counted in the state
+        state = ingest.ingest(state, r)
+    resumed = start_session(run, config, print).state
+    assert resumed.games == 6 and resumed.resign_threshold == -0.8
+    assert resumed.resign_history == ((3, -0.8),)
+    assert resumed.resign_samples == (*state.resign_samples, *[(0.2, True), (-0.7, False)] * 2)
+    assert current_threshold(resumed, config.search.resign_threshold) == -0.8
