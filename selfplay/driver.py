@@ -42,6 +42,7 @@ from rundir.config import RunConfig
 from rundir.run_dir import RunDir, RunDirError
 from rundir.state import RunState
 from selfplay import pacing, promotion
+from selfplay.game_record import GameRecord
 from selfplay.ingest import GameIngest
 from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from selfplay.replay_buffer import ReplayBuffer
@@ -289,7 +290,7 @@ class Pipeline:
         else:
             self.idle_workers.append(w)
 
-    def _calibrate_resignation(self, record: Any) -> None:
+    def _calibrate_resignation(self, record: GameRecord) -> None:
         """Feed an ingested game to the resign calibration; a new threshold is logged,
         written to TensorBoard and goes to each worker with its next call."""
         self.state, new = observe(self.state, record, self.resign,
