@@ -207,3 +207,70 @@ def test_the_threshold_and_its_samples_survive_a_resume_and_late_games_are_sampl
     assert resumed.resign_history == ((3, -0.8),)
     assert resumed.resign_samples == (*state.resign_samples, *[(0.2, True), (-0.7, False)] * 2)
     assert current_threshold(resumed, config.search.resign_threshold) == -0.8
+
+
+# ---------------------------------------------------------------------- the driver
+class ScalarLog:
+    """Stands in for ``TensorBoardLog``: keeps what the driver writes."""
+
+    def __init__(self) -> None:
+        self.written: list[tuple[dict, int]] = []
+
+    def scalars(self, values: dict, step: int) -> None:
+        self.written.append((values, step))
+
+
+def test_the_driver_recalibrates_and_its_next_call_to_a_ray_worker_uses_it(ray_address,
+                                                                           tmp_path):
+    """Black believes it is behind by 0.7: no resignation at the configured -0.9. One
+    resign-disabled game in which black bottomed at -0.95 and lost moves the threshold
+    (two samples suffice here) to the cap -0.5, and the worker's next games end by black
+    resigning."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    import ray
+
+    from rundir.run_dir import RunDir
+    from selfplay.driver import Pipeline
+    from tests.selfplay.test_resume import tiny_config
+
+    config = tiny_config()
+    lines: list[str] = []
+    pipeline = Pipeline(config, RunDir(tmp_path / "run"), log=lines.append)
+    pipeline.prepare()
+    pipeline.resign = ResignCalibration(window=10, min_samples=2)
+    pipeline.tb = ScalarLog()
+    search = dataclasses.replace(config.search, num_simulations=8,
+                                 resign_disabled_fraction=0.0)
+    worker = ray.remote(SelfPlayWorker).remote(ColourEvaluator(5, -0.7, 2), config.rules,
+                                               search, games=4, seed=5)
+    pipeline.crew = SimpleNamespace(workers=[worker])
+    try:
+        def one_call() -> list[GameRecord]:
+            pipeline._call_worker(0)
+            ref = next(iter(pipeline.worker_calls))
+            games = ray.get(ref, timeout=120).games
+            pipeline.worker_calls.clear()
+            for r in games:  # ingested as the driver does (written, counted, calibrated)
+                before = pipeline.state.games
+                pipeline.state = pipeline.ingest.ingest(pipeline.state, r)
+                assert pipeline.state.games == before + 1
+                pipeline._calibrate_resignation(r)
+            return games
+
+        first = one_call()
+        assert first and not any(r.resigned for r in first)
+        assert pipeline.state.resign_threshold is None and pipeline.tb.written == []
+        games = pipeline.state.games
+        pipeline.state = pipeline.state.replace(games=games + 1)
+        pipeline._calibrate_resignation(record(-0.95, 0.3, -1))
+        assert pipeline.state.resign_threshold == -0.5
+        assert pipeline.state.resign_history == ((games + 1, -0.5),)
+        assert pipeline.tb.written == [({"resign/threshold": -0.5}, games + 1)]
+        assert any(line.startswith("resign threshold now -0.500") for line in lines), lines
+        second = one_call()
+        assert ray.get(worker.resign_threshold.remote()) == -0.5
+        assert second and all(r.resigned == 1 and r.winner == -1 for r in second)
+    finally:
+        ray.kill(worker, no_restart=True)
