@@ -170,6 +170,13 @@ class RunState:
     Counters are totals over every session of the run. ``best``, ``learner_checkpoint``
     and ``pending_candidate`` are file names in ``checkpoints/`` (``""``: none yet).
     ``best_elo`` is the best network's Elo relative to the initial network.
+
+    Resignation (``selfplay.resign_calibration``): ``resign_threshold`` is the calibrated
+    threshold (``None``: not calibrated yet, the run config's applies); ``resign_history``
+    holds its changes as ``(games, threshold)`` pairs, oldest first (the newest
+    ``RESIGN_HISTORY`` kept); ``resign_samples`` the ``(min_value, won)`` pairs of the
+    players of the most recent resign-disabled games, oldest first. These three keys are
+    optional in ``state.json`` (absent while empty), so older state files still load.
     """
 
     version: int = STATE_VERSION
@@ -190,6 +197,9 @@ class RunState:
     learner_checkpoint: str = ""  # file in checkpoints/ holding the learner's state
     pending_candidate: str = ""  # newest candidate not gated yet
     sessions: tuple[Session, ...] = field(default=())  # oldest first
+    resign_threshold: float | None = None
+    resign_history: tuple[tuple[int, float], ...] = ()
+    resign_samples: tuple[tuple[float, bool], ...] = ()
 
     _SPEC = {"version": (int, None, True), "games": _COUNTER, "positions": _COUNTER,
              "learner_steps": _COUNTER, "samples_trained": _COUNTER,
@@ -199,7 +209,9 @@ class RunState:
              "no_resign_games": _COUNTER, "resign_false_positives": _COUNTER,
              "resign_would_have": _COUNTER, "buffer_digest": (str, None, True),
              "learner_checkpoint": (str, None, True), "pending_candidate": (str, None, True),
-             "sessions": (list, None, True)}
+             "sessions": (list, None, True), "resign_threshold": (_NUMBER, None, False),
+             "resign_history": (list, None, False), "resign_samples": (list, None, False)}
+    _OMITTED_WHEN_EMPTY = ("resign_threshold", "resign_history", "resign_samples")
 
     # ------------------------------------------------------------------ JSON
     @classmethod
@@ -217,6 +229,13 @@ class RunState:
                                 for i, g in enumerate(values["gates"]))
         values["sessions"] = tuple(Session.from_json(s, f"{where}: sessions[{i}]")
                                    for i, s in enumerate(values["sessions"]))
+        if "resign_threshold" in values and not -1.0 <= values["resign_threshold"] <= 1.0:
+            raise RunDirError(f"{where}: key 'resign_threshold' must be in [-1, 1], got "
+                              f"{values['resign_threshold']!r}")
+        values["resign_history"] = _pairs(values.get("resign_history", []), where,
+                                          "resign_history", int, _NUMBER)
+        values["resign_samples"] = _pairs(values.get("resign_samples", []), where,
+                                          "resign_samples", _NUMBER, bool)
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -224,6 +243,11 @@ class RunState:
         obj = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         obj["gates"] = [g.to_json() for g in self.gates]
         obj["sessions"] = [s.to_json() for s in self.sessions]
+        obj["resign_history"] = [list(p) for p in self.resign_history]
+        obj["resign_samples"] = [list(p) for p in self.resign_samples]
+        for key in self._OMITTED_WHEN_EMPTY:
+            if obj[key] is None or obj[key] == []:
+                del obj[key]
         return obj
 
     def __getitem__(self, key: str) -> Any:
@@ -231,7 +255,7 @@ class RunState:
         (for code that reads ``state.json``'s format, such as run reports)."""
         if key not in self._SPEC:
             raise KeyError(key)
-        return self.to_json()[key]
+        return self.to_json().get(key)
 
     # ------------------------------------------------------------------ changes
     def replace(self, **changes: Any) -> RunState:
@@ -254,6 +278,18 @@ class RunState:
 
     def add_gate(self, gate: GateRecord) -> RunState:
         return self.replace(gates=(*self.gates, gate))
+
+
+def _pairs(items: list, where: str, key: str, first: type | tuple[type, ...],
+           second: type | tuple[type, ...]) -> tuple[tuple[Any, Any], ...]:
+    """``items`` (a JSON list of two-element lists) as a tuple of checked pairs."""
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, list) or len(item) != 2:
+            raise RunDirError(f"{where}: {key}[{i}] must be a pair, got {item!r}")
+        out.append((_check(where, f"{key}[{i}][0]", item[0], first),
+                    _check(where, f"{key}[{i}][1]", item[1], second)))
+    return tuple(out)
 
 
 def new_state() -> dict[str, Any]:

@@ -42,9 +42,11 @@ from rundir.config import RunConfig
 from rundir.run_dir import RunDir, RunDirError
 from rundir.state import RunState
 from selfplay import pacing, promotion
+from selfplay.game_record import GameRecord
 from selfplay.ingest import GameIngest
 from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from selfplay.replay_buffer import ReplayBuffer
+from selfplay.resign_calibration import ResignCalibration, current_threshold, observe
 from selfplay.resume import start_session
 from selfplay.status import Rates, TensorBoardLog, status_line
 from selfplay.supervision import Crew, Strikes, Watchdog, kill
@@ -82,6 +84,7 @@ class Pipeline:
                                 train_start=p.train_start, batch=config.train.batch_size,
                                 steps_per_generation=p.steps_per_generation,
                                 steps_per_call=p.train_steps_per_call)
+        self.resign = ResignCalibration(target=config.search.resign_false_positive_target)
         self.stop_reason: str | None = None
         self.failed = False  # stopped because a role kept failing
         # Set by prepare():
@@ -278,11 +281,25 @@ class Pipeline:
         self.strikes.succeed(f"worker {w}")
         self.rates.add_report(report.evaluations, report.moves)
         for record in report.games:
+            games = self.state.games
             self.state = self.ingest.ingest(self.state, record)
+            if self.state.games > games:
+                self._calibrate_resignation(record)
         if self._workers_may_play():
             self._call_worker(w)
         else:
             self.idle_workers.append(w)
+
+    def _calibrate_resignation(self, record: GameRecord) -> None:
+        """Feed an ingested game to the resign calibration; a new threshold is logged,
+        written to TensorBoard and goes to each worker with its next call."""
+        self.state, new = observe(self.state, record, self.resign,
+                                  self.config.search.resign_threshold)
+        if new is not None:
+            self.log(f"resign threshold now {new:+.3f} (false positives <= "
+                     f"{100 * self.resign.target:g}% over the last "
+                     f"{len(self.state.resign_samples)} resign-disabled players)")
+            self.tb.scalars({"resign/threshold": new}, self.state.games)
 
     def _on_training(self, ref: ray.ObjectRef) -> None:
         self.train_calls.pop(ref)
@@ -409,7 +426,8 @@ class Pipeline:
 
     # ------------------------------------------------------------------ scheduling
     def _call_worker(self, w: int) -> None:
-        call = self.crew.workers[w].play.remote(1, None, WORKER_CALL_SECONDS)
+        threshold = current_threshold(self.state, self.config.search.resign_threshold)
+        call = self.crew.workers[w].play.remote(1, None, WORKER_CALL_SECONDS, threshold)
         self.worker_calls[call] = w
         self.watchdog.alive(f"worker-{w}")
 
@@ -471,10 +489,11 @@ class Pipeline:
     def _report(self, now: float) -> None:
         s = self.state
         rates = self.rates.tick(now, s.games, s.positions)
+        threshold = current_threshold(s, self.config.search.resign_threshold)
         waiting = self.watchdog.silent(WAITING_SHOWN_SECONDS)
         self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
                                 len(self.crew.workers) * self.config.pipeline.games_per_worker,
-                                waiting))
+                                waiting, threshold))
         fp = (s.resign_false_positives / s.resign_would_have
               if s.resign_would_have else None)
         self.tb.scalars({
@@ -484,7 +503,7 @@ class Pipeline:
             "selfplay/evaluations_per_s": rates["evaluations_per_s"],
             "selfplay/games": s.games, "buffer/positions": len(self.buffer),
             "buffer/fill": self.buffer.fill,
-            "resign/false_positive_rate": fp}, s.games)
+            "resign/false_positive_rate": fp, "resign/threshold": threshold}, s.games)
         self.publish()
 
     def publish(self) -> None:

@@ -14,6 +14,7 @@ move.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -54,6 +55,7 @@ class SelfPlayGames:
         self._policies: list[list[tuple[np.ndarray, np.ndarray]]] = [
             [] for _ in range(num_games)]
         self._would: list[tuple[int, int]] = [(0, -1)] * num_games
+        self._min_value: list[list[float]] = [[math.nan, math.nan] for _ in range(num_games)]
         self._version = [0] * num_games
         for g in range(num_games):
             self._start(g)
@@ -63,6 +65,7 @@ class SelfPlayGames:
         self._moves[g] = []
         self._policies[g] = []
         self._would[g] = (0, -1)
+        self._min_value[g] = [math.nan, math.nan]  # black's, white's
         self._version[g] = self.best_version
 
     def step(self) -> list[GameRecord]:
@@ -73,6 +76,8 @@ class SelfPlayGames:
         for g in range(self.num_games):
             position = search.position(g)
             disabled = search.resign_disabled(g)
+            if disabled:
+                self._track_min_value(g, position.to_play)
             if disabled and self._would[g][0] == 0 and search.would_resign(g):
                 self._would[g] = (position.to_play, position.move_number)
             if not disabled and search.should_resign(g) and self._moves[g]:
@@ -87,6 +92,20 @@ class SelfPlayGames:
             if after.is_over():
                 finished.append(self._finish(g, after, resigned=0))
         return finished
+
+    def set_resign_threshold(self, threshold: float | None) -> None:
+        """Resign from now on when the resign value falls below ``threshold`` (``None``:
+        never); moves searched after this call use it, in games in progress too."""
+        self.search.config = dataclasses.replace(self.search.config,
+                                                 resign_threshold=threshold)
+
+    def _track_min_value(self, g: int, to_play: int) -> None:
+        """Keep the player to move's lowest resign value (its point of view)."""
+        value = self.search.resign_value(g)
+        mins = self._min_value[g]
+        i = 0 if to_play > 0 else 1
+        if math.isnan(mins[i]) or value < mins[i]:
+            mins[i] = value
 
     def play(self, min_games: int = 1, max_steps: int | None = None,
              max_seconds: float | None = None) -> list[GameRecord]:
@@ -113,6 +132,7 @@ class SelfPlayGames:
             self.rules.size, self.rules.komi, self._moves[g], self._policies[g], winner,
             score=score, resigned=resigned, no_resign=self.search.resign_disabled(g),
             would_resign=would, would_resign_move=would_move, worker=self.worker,
-            best_version=self._version[g])
+            best_version=self._version[g], min_value_black=self._min_value[g][0],
+            min_value_white=self._min_value[g][1])
         self._start(g)
         return record

@@ -42,7 +42,12 @@ _SCALARS = {
     "best_version": np.int64,
     "session": np.int64,
     "serial": np.int64,
+    "min_value_black": np.float64,
+    "min_value_white": np.float64,
 }
+# scalars that game files written before they existed lack (read back as their default)
+_OPTIONAL_SCALARS = {"min_value_black": math.nan, "min_value_white": math.nan}
+_NAN_OK = {"score", "min_value_black", "min_value_white"}
 
 
 class GameRecordError(ZerogoError, ValueError):
@@ -78,6 +83,9 @@ class GameRecord:
         no_resign: resignation was disabled in this game (kept to measure false positives).
         would_resign, would_resign_move: in a no-resign game, the first player whose
             search asked to resign and the move number when it did (0 / -1 if none).
+        min_value_black, min_value_white: in a no-resign game, each player's lowest
+            ``BatchedSearch.resign_value`` over its moves, from its own point of view
+            (in [-1, 1]; calibrates the resign threshold); NaN when not tracked.
         game_id: arrival number in the run (-1 until the driver assigns it).
         worker: the worker that played it; best_version: the network version that played.
         session, serial: the worker process's random session number and the game's
@@ -101,6 +109,8 @@ class GameRecord:
     best_version: int = 0
     session: int = 0
     serial: int = -1
+    min_value_black: float = math.nan
+    min_value_white: float = math.nan
     _checked: bool = field(default=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ building
@@ -189,6 +199,9 @@ class GameRecord:
             kwargs[key] = a
         for key, dtype in _SCALARS.items():
             if key not in values:
+                if key in _OPTIONAL_SCALARS:
+                    kwargs[key] = _OPTIONAL_SCALARS[key]
+                    continue
                 raise GameRecordError(f"{where}: missing value {key!r}")
             a = values[key]
             if a.shape != () or a.dtype != dtype:
@@ -232,6 +245,11 @@ class GameRecord:
                                   f"{self.winner}")
         if not self.resigned and not math.isfinite(self.score):
             raise GameRecordError(f"{where}: a scored game needs a finite score")
+        for key in ("min_value_black", "min_value_white"):
+            value = getattr(self, key)
+            if not math.isnan(value) and not -1.001 <= value <= 1.001:
+                raise GameRecordError(f"{where}: {key} must be NaN or in [-1, 1], got "
+                                      f"{value!r}")
         self._checked = True
 
     def __eq__(self, other: object) -> bool:
@@ -241,6 +259,7 @@ class GameRecord:
             np.array_equal(getattr(self, k), getattr(other, k)) for k in _ARRAYS
         ) and all(
             (getattr(self, k) == getattr(other, k))
-            or (k == "score" and math.isnan(self.score) and math.isnan(other.score))
+            or (k in _NAN_OK and math.isnan(getattr(self, k))
+                and math.isnan(getattr(other, k)))
             for k in _SCALARS
         )

@@ -24,6 +24,7 @@ from rundir.state import RunState, Session
 from selfplay.game_record import GameRecord
 from selfplay.ingest import count_game, read_game, rebuild_buffer
 from selfplay.replay_buffer import ReplayBuffer
+from selfplay.resign_calibration import ResignCalibration, observe
 
 SESSION_SEED_STRIDE = 7919  # session k's random streams use seed + k * this
 
@@ -64,8 +65,11 @@ def start_session(run_dir: RunDir, config: RunConfig,
         return cache[game_id]
 
     counted = run_dir.count_games(state.games)
+    calibration = ResignCalibration(target=config.search.resign_false_positive_target)
     for game_id in range(state.games, counted):  # written after the last state write
         state = count_game(state, read(game_id))
+        state, _ = observe(state.replace(games=game_id + 1), read(game_id), calibration,
+                           config.search.resign_threshold)
     p = config.pipeline
     seed = p.seed + SESSION_SEED_STRIDE * len(state.sessions)
 

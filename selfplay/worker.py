@@ -78,11 +78,26 @@ class SelfPlayWorker:
                       if len(self._groups) > 1 else None)
         self._serial = 0
 
+    def set_resign_threshold(self, threshold: float | None) -> None:
+        """Resign below ``threshold`` (``None``: never) in every move searched from now on,
+        in the games in progress too (the driver's calibrated threshold)."""
+        for group in self._groups:
+            group.set_resign_threshold(threshold)
+
+    def resign_threshold(self) -> float | None:
+        """The threshold the games use now."""
+        return self._groups[0].search.config.resign_threshold
+
     def play(self, min_games: int = 1, max_steps: int | None = None,
-             max_seconds: float | None = None) -> WorkerReport:
+             max_seconds: float | None = None,
+             resign_threshold: float | None = None) -> WorkerReport:
         """Play until at least ``min_games`` games ended, or ``max_steps`` moves per game
         were played, or about ``max_seconds`` passed; return the finished games (possibly
-        none) and the counters (see ``WorkerReport``)."""
+        none) and the counters (see ``WorkerReport``). A ``resign_threshold`` is applied
+        first (``set_resign_threshold``; ``None`` keeps the current one), so a worker that
+        Ray restarted with its first arguments gets the run's threshold on its next call."""
+        if resign_threshold is not None:
+            self.set_resign_threshold(resign_threshold)
         start = time.perf_counter()
         moves0 = sum(g.moves_played for g in self._groups)
         evals0 = sum(g.search.evaluations for g in self._groups)

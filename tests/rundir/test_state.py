@@ -179,3 +179,38 @@ def test_a_state_that_is_not_an_object_or_lacks_a_key_is_refused(tmp_path):
     run.state_path.write_text(json.dumps(broken))
     with pytest.raises(RunDirError, match="missing key 'sessions'"):
         run.read_state()
+
+
+def test_the_resign_calibration_round_trips_and_older_states_load_without_it(tmp_path):
+    run = RunDir(tmp_path)
+    run.create()
+    run.state_path.write_text(TODAY)  # written before resignation was calibrated
+    old = run.read_state()
+    assert old.resign_threshold is None and old.resign_history == () \
+        and old.resign_samples == ()
+    state = old.replace(resign_threshold=-0.75, resign_history=((30, -0.8), (41, -0.75)),
+                        resign_samples=((-0.9125, False), (0.25, True)))
+    run.write_state(state)
+    written = json.loads(run.state_path.read_text())
+    assert written["resign_threshold"] == -0.75
+    assert written["resign_history"] == [[30, -0.8], [41, -0.75]]
+    assert written["resign_samples"] == [[-0.9125, False], [0.25, True]]
+    assert run.read_state() == state and state["resign_threshold"] == -0.75
+    run.write_state(old)
+    assert run.state_path.read_text() == TODAY  # nothing added while it is empty
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("resign_threshold", 1.5, "key 'resign_threshold' must be in"),
+    ("resign_threshold", "low", "key 'resign_threshold' has the wrong type"),
+    ("resign_history", [[3, -0.8, 1]], r"resign_history\[0\] must be a pair"),
+    ("resign_history", [[3.5, -0.8]], r"key 'resign_history\[0\]\[0\]' has the wrong type"),
+    ("resign_samples", [[-0.8, 1]], r"key 'resign_samples\[0\]\[1\]' has the wrong type"),
+    ("resign_samples", [[float("nan"), True]], r"key 'resign_samples\[0\]\[0\]' is not finite"),
+])
+def test_a_bad_resign_calibration_is_refused_by_key(tmp_path, key, value, message):
+    run = RunDir(tmp_path)
+    run.create()
+    run.state_path.write_text(json.dumps({**json.loads(TODAY), key: value}))
+    with pytest.raises(RunDirError, match=f"{run.state_path}: {message}"):
+        run.read_state()

@@ -21,6 +21,7 @@ import pytest
 
 from selfplay.game_record import GameRecord
 from selfplay.replay_buffer import ReplayBuffer
+from selfplay.resign_calibration import player_samples
 from selfplay.run import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +136,10 @@ def test_a_full_run_leaves_every_artefact(first_run):
     assert [int(f.stem) for f in files] == list(range(state["games"]))
     records = [GameRecord.from_npz(f) for f in files]
     assert sum(r.num_positions for r in records) == state["positions"]
+    # every resign-disabled game fed the resign calibration, both players, in game order
+    samples = [list(p) for r in records for p in player_samples(r)]
+    assert any(r.no_resign for r in records) and samples
+    assert state["resign_samples"] == samples[-1000:]
     sgfs = sorted((run_dir / "sgf").glob("*.sgf"))
     assert [int(f.stem) for f in sgfs] == list(range(0, state["games"], 3))
     for f in sgfs[:3]:
@@ -147,8 +152,9 @@ def test_a_full_run_leaves_every_artefact(first_run):
             tags.update(v.tag for v in event.summary.value)
     assert {"loss/total", "loss/value_mse", "train/policy_entropy", "selfplay/games_per_s",
             "selfplay/positions_per_s", "gate/win_rate", "gate/elo", "elo/best",
-            "buffer/fill"} <= tags, tags
+            "buffer/fill", "resign/threshold"} <= tags, tags
     assert "generation 3" in out and "gate 3:" in out and "| buffer" in out
+    assert "| resign < -0.90" in out
 
 
 def test_killed_actors_come_back_and_no_finished_game_is_lost_or_duplicated(first_run):
