@@ -440,7 +440,10 @@ class Pipeline:
             steps = pacing.next_training_steps(self.pace, self._owed(), self._steps_scheduled)
             if steps < 1:
                 return
-            batches = [self.buffer.sample(self.pace.batch) for _ in range(steps)]
+            # The buffer applies the symmetries (the learner's trainer does not).
+            batches = [self.buffer.sample(self.pace.batch,
+                                          symmetries=self.config.train.augment)
+                       for _ in range(steps)]
             self.train_calls[self.crew.learner.train.remote(batches)] = steps * self.pace.batch
             self._steps_scheduled += steps
             if pacing.at_candidate(self.pace, self._steps_scheduled):
@@ -474,7 +477,7 @@ class Pipeline:
         waiting = self.watchdog.silent(WAITING_SHOWN_SECONDS)
         self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
                                 len(self.crew.workers) * self.config.pipeline.games_per_worker,
-                                waiting))
+                                waiting, window=self.buffer.window))
         fp = (s.resign_false_positives / s.resign_would_have
               if s.resign_would_have else None)
         self.tb.scalars({
@@ -483,7 +486,7 @@ class Pipeline:
             "selfplay/moves_per_s": rates["moves_per_s"],
             "selfplay/evaluations_per_s": rates["evaluations_per_s"],
             "selfplay/games": s.games, "buffer/positions": len(self.buffer),
-            "buffer/fill": self.buffer.fill,
+            "buffer/fill": self.buffer.fill, "buffer/window": self.buffer.window,
             "resign/false_positive_rate": fp}, s.games)
         self.publish()
 

@@ -9,6 +9,7 @@ from such bytes again.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -65,7 +66,12 @@ class Learner:
         checkpoint_name: its name in error messages.
         gpus: GPUs this process may use; 0 hides every GPU.
         threads: CPU threads for the network's ops (``None``: the backend's default).
-        seed: seeds the initial weights and the trainer's augmentation symmetries.
+        seed: seeds the initial weights.
+
+    The trainer is built with augmentation off whatever ``train_config.augment`` says:
+    the pipeline's batches come from ``ReplayBuffer.sample``, which already applies one
+    random symmetry per position when ``augment`` is on, so each position reaches the
+    optimiser transformed exactly once.
     """
 
     def __init__(self, network_config: NetworkConfig, train_config: TrainConfig,
@@ -89,7 +95,8 @@ class Learner:
                 keras.utils.set_random_seed(seed)
             model = build_model(network_config)
         self.config = network_config
-        self.trainer = Trainer(model, network_config, train_config, seed=seed)
+        self.trainer = Trainer(model, network_config,
+                               dataclasses.replace(train_config, augment=False), seed=seed)
 
     @property
     def steps(self) -> int:

@@ -3,16 +3,20 @@
 AlphaGo Zero trains on positions drawn uniformly from a window of recent self-play games.
 This buffer keeps the newest games whose positions add up to at least ``window``
 positions (the smallest such suffix of the run's games: a game is dropped only when the
-games after it already hold ``window`` positions). Each position costs its packed board
-(2 bits per point), a bitmap of the moves its search visited (one bit per move), a 16-bit
-share for each visited move, an offset, and a byte each for the player to move and the
-result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when the search visited every
-move, typically far less; see ``bytes_per_position``.
+games after it already hold ``window`` positions). The window may grow with the run
+(``selfplay.replay_window``): it is recomputed from the run's total positions as each game
+arrives, before the oldest games are dropped, so the buffer grows with it. Each position
+costs its packed board (2 bits per point), a bitmap of the moves its search visited (one
+bit per move), a 16-bit share for each visited move, an offset, and a byte each for the
+player to move and the result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when
+the search visited every move, typically far less; see ``bytes_per_position``.
 
 A sampled position comes back with the ``history_length`` boards that AlphaGo Zero's
 features need (most recent first, zeros before the game start), the player to move, the
 visit distribution and the game result **from the point of view of the player to move**,
-all transformed by one random dihedral symmetry per position.
+all transformed by one random dihedral symmetry per position. This is the only place the
+pipeline applies symmetries: the learner's ``Trainer`` is built with augmentation off, so
+a position reaches the optimiser transformed exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 
 from selfplay import packed_boards
 from selfplay.game_record import GameRecord, GameRecordError
+from selfplay.replay_window import ReplayWindow
 
 
 class TrainingBatch(NamedTuple):
@@ -66,19 +71,28 @@ class _StoredGame:
 class ReplayBuffer:
     """Positions of the newest games, at least ``window`` of them (see the module docstring).
 
+    ``window``: a fixed size in positions, or a ``ReplayWindow`` whose size follows the
+    run's total positions; ``total_positions``: positions the run generated before the
+    first game added here (``rebuild`` sets it), so the window starts at the right size.
     ``add(record)`` replays the game's moves to rebuild its boards (refusing illegal ones);
     ``sample(batch_size)`` draws positions uniformly with replacement.
     """
 
-    def __init__(self, board_size: int, history_length: int, window: int,
-                 seed: int | None = None) -> None:
-        if window < 1:
-            raise ValueError(f"replay window must be at least 1 position, got {window}")
+    def __init__(self, board_size: int, history_length: int, window: int | ReplayWindow,
+                 seed: int | None = None, total_positions: int = 0) -> None:
+        if not isinstance(window, ReplayWindow):
+            if window < 1:
+                raise ValueError(f"replay window must be at least 1 position, got {window}")
+            window = ReplayWindow.fixed(window)
         if history_length < 1:
             raise ValueError(f"history length must be at least 1, got {history_length}")
+        if total_positions < 0:
+            raise ValueError(f"total positions must be >= 0, got {total_positions}")
         self.board_size = board_size
         self.history_length = history_length
-        self.window = window
+        self.rule = window
+        self.total_positions = total_positions
+        self.window = window.size(total_positions)
         self._rng = np.random.default_rng(seed)
         self._games: deque[_StoredGame] = deque()
         self._positions = 0
@@ -116,29 +130,45 @@ class ReplayBuffer:
             policy_probs=dense[visited],
         ))
         self._positions += record.num_positions
+        self.total_positions += record.num_positions
+        self.window = self.rule.size(self.total_positions)
         while self._games and self._positions - self._games[0].positions >= self.window:
             self._positions -= self._games.popleft().positions
         self._cumulative = None
 
     @classmethod
     def rebuild(cls, newest_first: Iterable[GameRecord], board_size: int, history_length: int,
-                window: int, seed: int | None = None,
-                where: Callable[[GameRecord], str] | None = None) -> ReplayBuffer:
+                window: int | ReplayWindow, seed: int | None = None,
+                where: Callable[[GameRecord], str] | None = None,
+                total_positions: int | None = None) -> ReplayBuffer:
         """The buffer a run would hold after its games, given newest first.
 
         ``where(record)`` names a game in the ``GameRecordError`` of an illegal move.
+        ``total_positions``: positions of all the run's games (those ``newest_first``
+        would yield); it sets the size of a growing window (``None``: the window's floor,
+        right for a fixed window).
 
         Reads games only until the window is full, then adds them oldest first, so the
-        result equals the buffer that saw every game in order.
+        result equals the buffer that saw every game in order (for a growing window too:
+        see ``selfplay.replay_window``).
         """
+        rule = window if isinstance(window, ReplayWindow) else ReplayWindow.fixed(window)
+        if total_positions is None and rule.grows:
+            raise ValueError("rebuilding a buffer with a growing window needs the run's "
+                             "total_positions")
+        size = rule.size(total_positions or 0)
         kept: list[GameRecord] = []
         total = 0
         for record in newest_first:
             kept.append(record)
             total += record.num_positions
-            if total >= window:
+            if total >= size:
                 break
-        buffer = cls(board_size, history_length, window, seed=seed)
+        before = 0 if total_positions is None else total_positions - total
+        if before < 0:
+            raise ValueError(f"total_positions ({total_positions}) is less than the "
+                             f"positions of the games read ({total})")
+        buffer = cls(board_size, history_length, rule, seed=seed, total_positions=before)
         for record in reversed(kept):
             buffer.add(record, None if where is None else where(record))
         return buffer
