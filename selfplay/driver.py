@@ -109,6 +109,7 @@ class Pipeline:
         self.watchdog = Watchdog()
         self.rates = Rates(time.monotonic(), 0, 0)
         self._steps_scheduled = 0
+        self._fresh_from = 0  # first game id no training call has sampled yet
         self._session_start = time.monotonic()
         self._last_server_check = time.monotonic()
 
@@ -121,6 +122,7 @@ class Pipeline:
         """
         start = start_session(self.run_dir, self.config, self.log)
         self.state, self.buffer, self.resumed = start.state, start.buffer, start.resumed
+        self._fresh_from = self.state.games  # earlier sessions may have trained on all
         self._pointer = self.state.best
         self._mark = self.state.session.started
         c = self.config
@@ -301,6 +303,8 @@ class Pipeline:
             "loss/value_mse": logs["value"], "loss/l2": logs["l2"],
             "train/policy_entropy": logs["policy_entropy"],
             "train/learning_rate": logs["learning_rate"],
+            "loss/heldout_value_mse": logs.get("heldout_value"),
+            "loss/heldout_policy": logs.get("heldout_policy"),
             "train/samples_per_position": s.samples_trained / max(s.positions, 1)},
             s.learner_steps)
 
@@ -444,7 +448,12 @@ class Pipeline:
             batches = [self.buffer.sample(self.pace.batch,
                                           symmetries=self.config.train.augment)
                        for _ in range(steps)]
-            self.train_calls[self.crew.learner.train.remote(batches)] = steps * self.pace.batch
+            # Games added since the previous call was sampled: held out from every
+            # earlier call, evaluated before this one trains.
+            heldout = self.buffer.sample_newest(self.pace.batch, self._fresh_from)
+            self._fresh_from = self.state.games
+            self.train_calls[self.crew.learner.train.remote(batches, heldout)] = (
+                steps * self.pace.batch)
             self._steps_scheduled += steps
             if pacing.at_candidate(self.pace, self._steps_scheduled):
                 self._request_candidate()

@@ -107,10 +107,16 @@ class Learner:
         """``steps``, as a method (for remote calls)."""
         return self.steps
 
-    def train(self, batches: list[TrainingBatch]) -> dict[str, float]:
+    def train(self, batches: list[TrainingBatch],
+              heldout: TrainingBatch | None = None) -> dict[str, float]:
         """One training step per batch; returns the mean of each loss over the batches
         (``total``, ``policy``, ``value``, ``l2``, ``policy_entropy``, ``learning_rate``),
-        plus ``steps`` (the step count after them) and ``samples`` (positions used)."""
+        plus ``steps`` (the step count after them) and ``samples`` (positions used).
+
+        ``heldout``: positions none of the earlier calls trained on; their losses under
+        the network as it is before this call's steps come back as ``heldout_value``
+        (MSE) and ``heldout_policy`` (cross-entropy, nats)."""
+        out_heldout = {} if heldout is None else self.evaluate(heldout)
         sums: dict[str, float] = {}
         samples = 0
         for batch in batches:
@@ -122,7 +128,21 @@ class Learner:
         out = {k: v / max(len(batches), 1) for k, v in sums.items()}
         out["steps"] = float(self.steps)
         out["samples"] = float(samples)
+        out.update(out_heldout)
         return out
+
+    def evaluate(self, batch: TrainingBatch) -> dict[str, float]:
+        """``heldout_value``: mean (z - v)^2, and ``heldout_policy``: mean -pi . log p
+        (nats), of the current network on ``batch`` (no update, inference mode)."""
+        from network.features import planes
+
+        out = self.trainer.model.predict_on_batch(planes(batch.boards, batch.to_play))
+        logits = np.asarray(out["policy"], np.float64)
+        value = np.asarray(out["value"], np.float64)[:, 0]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return {"heldout_value": float(np.mean((batch.value - value) ** 2)),
+                "heldout_policy": float(-np.mean(np.sum(batch.policy * log_p, axis=1)))}
 
     def pid(self) -> int:
         """The process id (tests kill the learner with it)."""

@@ -94,6 +94,10 @@ class ReplayBuffer:
         self.total_positions = total_positions
         self.window = window.size(total_positions)
         self._rng = np.random.default_rng(seed)
+        # Held-out samples have their own stream: drawing them leaves training samples as
+        # they were.
+        self._heldout_rng = np.random.default_rng(
+            None if seed is None else [seed, 0x4E1D])
         self._games: deque[_StoredGame] = deque()
         self._positions = 0
         self._cumulative: np.ndarray | None = None
@@ -223,17 +227,53 @@ class ReplayBuffer:
             raise ValueError(f"batch size must be at least 1, got {batch_size}")
         if self._cumulative is None:
             self._cumulative = np.cumsum([g.positions for g in self._games])
+        picks = self._rng.integers(self._positions, size=batch_size)
+        boards, to_play, policy, value = self._gather(picks, self._cumulative, 0)
+        if symmetries:
+            # network.symmetry is numpy-only: importing it loads no TensorFlow.
+            from network import symmetry
+
+            ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
+            boards = symmetry.transform_boards_each(boards, ks)
+            policy = symmetry.transform_policy_each(policy, ks, self.board_size)
+        return TrainingBatch(boards, to_play, policy, value)
+
+    def sample_newest(self, batch_size: int, first_game_id: int) -> TrainingBatch | None:
+        """``batch_size`` positions drawn uniformly (with replacement, no symmetries) from
+        the held games with id ``>= first_game_id``; ``None`` when there are none.
+
+        The driver passes the first game added after its previous training call was
+        sampled: no batch of that call or an earlier one can hold these positions, so the
+        learner's loss on them, computed before its next call trains, is a held-out loss.
+        Drawn from a stream of their own (training samples are unchanged by these).
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        ids = np.fromiter((g.game_id for g in self._games), np.int64, len(self._games))
+        start = int(np.searchsorted(ids, first_game_id, side="left"))
+        if start == len(self._games):
+            return None
+        cumulative = np.cumsum([self._games[i].positions
+                                for i in range(start, len(self._games))])
+        picks = self._heldout_rng.integers(int(cumulative[-1]), size=batch_size)
+        return TrainingBatch(*self._gather(picks, cumulative, start))
+
+    def _gather(self, picks: np.ndarray, cumulative: np.ndarray, first_game: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Boards, to_play, policy and value of positions ``picks`` counted over the games
+        ``first_game, first_game + 1, ...`` (deque indices), whose cumulative position
+        counts are ``cumulative``."""
+        batch_size = len(picks)
         n, hist = self.board_size, self.history_length
         points = n * n
-        picks = self._rng.integers(self._positions, size=batch_size)
-        game_index = np.searchsorted(self._cumulative, picks, side="right")
+        game_index = np.searchsorted(cumulative, picks, side="right")
         boards = np.zeros((batch_size, hist, points), np.int8)
         to_play = np.empty(batch_size, np.int8)
         policy = np.zeros((batch_size, points + 1), np.float32)
         value = np.empty(batch_size, np.float32)
         for i, (gi, pick) in enumerate(zip(game_index, picks, strict=True)):
-            g = self._games[gi]
-            t = int(pick - (self._cumulative[gi] - g.positions))
+            g = self._games[first_game + gi]
+            t = int(pick - (cumulative[gi] - g.positions))
             first = max(0, t - hist + 1)
             boards[i, : t - first + 1] = packed_boards.unpack(g.boards[first:t + 1][::-1],
                                                               points)
@@ -243,12 +283,4 @@ class ReplayBuffer:
             visited = np.flatnonzero(np.unpackbits(g.policy_mask[t], count=points + 1))
             policy[i, visited] = g.policy_probs[a:b]
         policy /= policy.sum(axis=1, keepdims=True)
-        boards = boards.reshape(batch_size, hist, n, n)
-        if symmetries:
-            # network.symmetry is numpy-only: importing it loads no TensorFlow.
-            from network import symmetry
-
-            ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
-            boards = symmetry.transform_boards_each(boards, ks)
-            policy = symmetry.transform_policy_each(policy, ks, n)
-        return TrainingBatch(boards, to_play, policy, value)
+        return boards.reshape(batch_size, hist, n, n), to_play, policy, value

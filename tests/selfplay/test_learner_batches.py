@@ -1,5 +1,6 @@
-"""A position reaches the optimiser transformed by exactly one board symmetry: the replay
-buffer applies it, the learner's trainer does not apply another."""
+"""What reaches the learner: each position transformed by exactly one board symmetry (the
+replay buffer applies it, the learner's trainer does not apply another), and held-out
+positions of the newest games, evaluated before the learner trains on them."""
 
 import numpy as np
 import pytest
@@ -61,3 +62,44 @@ def test_a_batch_reaches_the_optimiser_transformed_exactly_once(monkeypatch):
     np.testing.assert_array_equal(x, planes(batch.boards, batch.to_play))
     np.testing.assert_array_equal(policy, batch.policy)
     assert not np.array_equal(x, planes(raw.boards, raw.to_play))  # it was transformed
+
+
+def test_held_out_positions_come_from_the_newest_games_only():
+    buf, twin = buffers()
+    ids = buf.game_ids()
+    newest = ids[-1]
+    assert buf.sample_newest(8, newest + 1) is None
+    batch = buf.sample_newest(64, newest)
+    record_values = {float(v) for v in buf._games[-1].values}
+    assert set(batch.value.tolist()) <= record_values
+    # Every sampled board is one of the newest game's positions, untransformed.
+    game = buf._games[-1]
+    from selfplay import packed_boards
+
+    boards = packed_boards.unpack(game.boards, 25).reshape(-1, 5, 5)
+    for b in batch.boards[:, 0]:
+        assert any(np.array_equal(b, x) for x in boards)
+    # Drawing held-out samples leaves the training samples as they were.
+    a, b = buf.sample(16), twin.sample(16)
+    np.testing.assert_array_equal(a.boards, b.boards)
+    with pytest.raises(ValueError, match="batch size must be at least 1, got 0"):
+        buf.sample_newest(0, 0)
+
+
+def test_the_learner_reports_held_out_losses_before_it_trains():
+    buf, _ = buffers()
+    learner = Learner(TINY, TrainConfig(batch_size=16, learning_rates=(0.1,),
+                                        lr_boundaries=()), seed=0)
+    heldout = buf.sample_newest(16, buf.game_ids()[-2])
+    out = learner.trainer.model.predict_on_batch(planes(heldout.boards, heldout.to_play))
+    value = np.asarray(out["value"])[:, 0]
+    logits = np.asarray(out["policy"], np.float64)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected_value = np.mean((heldout.value - value) ** 2)
+    expected_policy = -np.mean(np.sum(heldout.policy * log_p, axis=1))
+    logs = learner.train([buf.sample(16) for _ in range(3)], heldout)
+    assert logs["heldout_value"] == pytest.approx(expected_value, rel=1e-5)
+    assert logs["heldout_policy"] == pytest.approx(expected_policy, rel=1e-5)
+    after = learner.evaluate(heldout)  # the network has moved since
+    assert after["heldout_policy"] != pytest.approx(expected_policy, rel=1e-5)
+    assert "heldout_value" not in learner.train([buf.sample(16)])
