@@ -138,6 +138,11 @@ class Trainer:
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A random board symmetry per position, applied to boards and policy alike.
 
+        ``train_step`` calls it when ``TrainConfig.augment`` is on. Batches that are
+        already augmented (the self-play pipeline's replay buffer transforms each sampled
+        position) must reach a trainer built with ``augment=False``, as
+        ``selfplay.learner.Learner`` does, or they are transformed twice.
+
         ``boards int8[B, H, N, N]``, ``policy_target float32[B, N*N + 1]`` ->
         ``(boards, policy_target, ks int[B])``; values are unchanged by symmetry.
         """

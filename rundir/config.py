@@ -41,11 +41,40 @@ class PipelineConfig:
         worker_pipelines: thread groups per worker, each searching its share of the games
             while another waits for the network; ``None``: 2 when a server serves one
             worker only (nothing else would keep its network busy), else 1.
-        window: replay window, in positions: the buffer holds the newest games that
-            together have at least this many positions.
+        window: the replay window's floor ``c``, in positions: the buffer holds the newest
+            games that together have at least ``window(N)`` positions, where ``N`` is the
+            positions of the whole run so far and (KataGo, Wu 2019)
+            ``window(N) = c * (1 + beta * ((N / c) ** alpha - 1) / alpha)`` for ``N >= c``,
+            ``c`` below (``selfplay.replay_window``), never above ``window_max``.
+        window_max: the window's cap, positions (>= ``window``); ``None``: a fixed window
+            of ``window`` positions (what a config file written before the window grew
+            means: such runs resume as they were).
+        window_alpha: the exponent ``alpha``, in (0, 1] (KataGo: 0.75).
+        window_beta: the scale ``beta``, in [0, 1] (KataGo: 0.4); 0 fixes the window.
         train_start: positions the buffer needs before the learner takes its first step.
         samples_per_position: positions the learner samples (steps x batch size) per
             position the workers add; the learner waits when it is ahead of this ratio.
+            It is also each position's expected reuse: while a position is in a window of
+            ``W`` positions, ``W`` new positions arrive and ``samples_per_position * W``
+            samples are drawn uniformly from ``W`` positions, so each is drawn
+            ``samples_per_position`` times (a little more while the window grows). The
+            window's size sets how many *games* those draws spread over, not the reuse.
+            The value target is shared by every position of a game, so a game's result
+            is fit ``positions_per_game * samples_per_position`` times: AlphaGo Zero drew
+            about 1 sample per position (40 blocks: 3.1M steps x 2,048 over ~29M games of
+            ~210 positions), i.e. ~200 fits of each result. ``agz19`` keeps 1;
+            ``cpu9`` (~80 positions per 9x9 game) uses 2 (~160 fits per result, was 4:
+            ~320, with a window of ~600 games, enough to memorise results).
+
+    Presets (``window`` / ``window_max``, positions): ``agz19`` 250k / 20M. The floor is
+    KataGo's ``c`` (~1,200 games of ~210 positions); the cap, ~95k games, is reached
+    after ~200M positions (~1M games) and holds ~10 candidates' worth of new positions
+    (1,000 steps x 2,048 samples at 1 per position = ~2M per candidate; AlphaGo Zero's
+    500k games spanned dozens of checkpoints but would need ~100M positions, tens of GB,
+    in the driver's memory; 20M positions is ~6 GB at ~300 bytes each, 17 GB at worst).
+    ``cpu9`` 50k / 500k: the floor (~600 games) lets a laptop run start training soon;
+    the cap (~6,000 games, ~40 candidates of 200 steps x 128 samples at 2 per position)
+    is reached after ~2.3M positions (~29k games), and costs tens of MB.
         max_lag: the learner may fall behind that ratio by this many positions' worth of
             samples; beyond it workers wait (backpressure).
         steps_per_generation: learner steps between candidate checkpoints (K).
@@ -78,6 +107,9 @@ class PipelineConfig:
     inference_wait_ms: float = 0.0
     worker_pipelines: int | None = None
     window: int = 50_000
+    window_max: int | None = None
+    window_alpha: float = 0.75
+    window_beta: float = 0.4
     train_start: int = 2_000
     samples_per_position: float = 4.0
     max_lag: int = 10_000
@@ -111,6 +143,9 @@ class PipelineConfig:
                 _check_number(name, value, low, open_low, high)
         if not isinstance(self.gate_sprt, bool):
             raise ValueError(f"gate_sprt must be true or false, got {self.gate_sprt!r}")
+        if self.window_max is not None and self.window_max < self.window:
+            raise ValueError(f"window_max ({self.window_max}) must be at least the window "
+                             f"floor ({self.window} positions)")
         if self.train_start > self.window:
             raise ValueError(f"train_start ({self.train_start}) must not exceed the replay "
                              f"window ({self.window} positions): training would never start")
@@ -139,6 +174,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "inference_servers": (1, 100_000),
     "worker_pipelines": (1, 1024),
     "window": (1, 10**10),
+    "window_max": (1, 10**10),
     "train_start": (0, 10**10),
     "max_lag": (0, 10**12),
     "steps_per_generation": (1, 10**9),
@@ -156,6 +192,8 @@ _NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
     "gpus_per_inference": (0.0, 1024.0, False),
     "inference_wait_ms": (0.0, 60_000.0, False),
     "samples_per_position": (0.0, 10_000.0, True),
+    "window_alpha": (0.0, 1.0, True),
+    "window_beta": (0.0, 1.0, False),
     "gate_threshold": (0.0, 1.0, False),
     "sprt_p0": (0.0, 1.0, False),
     "sprt_p1": (0.0, 1.0, False),
@@ -164,7 +202,7 @@ _NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
     "minutes": (0.0, 1e8, True),
     "status_every": (0.0, 86_400.0, True),
 }
-_OPTIONAL = {"inference_servers", "gpus_per_inference", "worker_pipelines",
+_OPTIONAL = {"inference_servers", "gpus_per_inference", "worker_pipelines", "window_max",
              "gate_simulations", "generations", "minutes"}
 
 MAX_NAME_LENGTH = 100
@@ -310,7 +348,7 @@ def _cpu9() -> RunConfig:
         network=network,
         search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
                             resign_threshold=-0.9),
-        pipeline=PipelineConfig(),
+        pipeline=PipelineConfig(window=50_000, window_max=500_000, samples_per_position=2.0),
         train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),
                           lr_boundaries=(100_000, 200_000)),
     )
@@ -326,8 +364,9 @@ def _agz19() -> RunConfig:
         search=SearchConfig(num_simulations=800, add_noise=True, leaves_per_tree=4,
                             resign_threshold=-0.9),
         train=TrainConfig(batch_size=2048),
-        pipeline=PipelineConfig(workers=32, games_per_worker=32, window=2_000_000,
-                                train_start=200_000, samples_per_position=1.0,
+        pipeline=PipelineConfig(workers=32, games_per_worker=32, window=250_000,
+                                window_max=20_000_000, train_start=200_000,
+                                samples_per_position=1.0,
                                 max_lag=200_000, steps_per_generation=1000,
                                 gate_parallel_games=128, sgf_every=1000),
     )

@@ -112,6 +112,7 @@ class Pipeline:
         self.watchdog = Watchdog()
         self.rates = Rates(time.monotonic(), 0, 0)
         self._steps_scheduled = 0
+        self._fresh_from = 0  # first game id no training call has sampled yet
         self._session_start = time.monotonic()
         self._last_server_check = time.monotonic()
 
@@ -124,6 +125,7 @@ class Pipeline:
         """
         start = start_session(self.run_dir, self.config, self.log)
         self.state, self.buffer, self.resumed = start.state, start.buffer, start.resumed
+        self._fresh_from = self.state.games  # earlier sessions may have trained on all
         self._pointer = self.state.best
         self._mark = self.state.session.started
         c = self.config
@@ -318,6 +320,8 @@ class Pipeline:
             "loss/value_mse": logs["value"], "loss/l2": logs["l2"],
             "train/policy_entropy": logs["policy_entropy"],
             "train/learning_rate": logs["learning_rate"],
+            "loss/heldout_value_mse": logs.get("heldout_value"),
+            "loss/heldout_policy": logs.get("heldout_policy"),
             "train/samples_per_position": s.samples_trained / max(s.positions, 1)},
             s.learner_steps)
 
@@ -458,8 +462,16 @@ class Pipeline:
             steps = pacing.next_training_steps(self.pace, self._owed(), self._steps_scheduled)
             if steps < 1:
                 return
-            batches = [self.buffer.sample(self.pace.batch) for _ in range(steps)]
-            self.train_calls[self.crew.learner.train.remote(batches)] = steps * self.pace.batch
+            # The buffer applies the symmetries (the learner's trainer does not).
+            batches = [self.buffer.sample(self.pace.batch,
+                                          symmetries=self.config.train.augment)
+                       for _ in range(steps)]
+            # Games added since the previous call was sampled: held out from every
+            # earlier call, evaluated before this one trains.
+            heldout = self.buffer.sample_newest(self.pace.batch, self._fresh_from)
+            self._fresh_from = self.state.games
+            self.train_calls[self.crew.learner.train.remote(batches, heldout)] = (
+                steps * self.pace.batch)
             self._steps_scheduled += steps
             if pacing.at_candidate(self.pace, self._steps_scheduled):
                 self._request_candidate()
@@ -493,7 +505,7 @@ class Pipeline:
         waiting = self.watchdog.silent(WAITING_SHOWN_SECONDS)
         self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
                                 len(self.crew.workers) * self.config.pipeline.games_per_worker,
-                                waiting, threshold))
+                                waiting, threshold, window=self.buffer.window))
         fp = (s.resign_false_positives / s.resign_would_have
               if s.resign_would_have else None)
         self.tb.scalars({
@@ -502,7 +514,7 @@ class Pipeline:
             "selfplay/moves_per_s": rates["moves_per_s"],
             "selfplay/evaluations_per_s": rates["evaluations_per_s"],
             "selfplay/games": s.games, "buffer/positions": len(self.buffer),
-            "buffer/fill": self.buffer.fill,
+            "buffer/fill": self.buffer.fill, "buffer/window": self.buffer.window,
             "resign/false_positive_rate": fp, "resign/threshold": threshold}, s.games)
         self.publish()
 

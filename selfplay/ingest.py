@@ -17,6 +17,7 @@ from rundir.run_dir import RunDir, RunDirError, write_text_atomic
 from rundir.state import RunState
 from selfplay.game_record import GameRecord, GameRecordError
 from selfplay.replay_buffer import ReplayBuffer
+from selfplay.replay_window import ReplayWindow
 
 
 def count_game(state: RunState, record: GameRecord) -> RunState:
@@ -46,14 +47,19 @@ def read_game(run_dir: RunDir, game_id: int, board_size: int) -> GameRecord:
 
 
 def rebuild_buffer(run_dir: RunDir, games: int, board_size: int, history_length: int,
-                   window: int, seed: int,
-                   read: Callable[[int], GameRecord] | None = None) -> ReplayBuffer:
+                   window: int | ReplayWindow, seed: int,
+                   read: Callable[[int], GameRecord] | None = None,
+                   total_positions: int | None = None) -> ReplayBuffer:
     """The replay buffer after games ``0..games-1`` (read newest first until the window is
-    full); an illegal move raises ``GameRecordError`` naming its file."""
+    full); an illegal move raises ``GameRecordError`` naming its file.
+
+    ``total_positions``: positions of games ``0..games-1`` together; a growing window
+    takes the size they imply (``selfplay.replay_window``)."""
     read = read or (lambda i: read_game(run_dir, i, board_size))
     return ReplayBuffer.rebuild(
         (read(i) for i in range(games - 1, -1, -1)), board_size, history_length, window,
-        seed=seed, where=lambda record: str(run_dir.game_path(record.game_id)))
+        seed=seed, where=lambda record: str(run_dir.game_path(record.game_id)),
+        total_positions=total_positions)
 
 
 class GameIngest:

@@ -9,6 +9,7 @@ from such bytes again.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from pathlib import Path
@@ -65,7 +66,12 @@ class Learner:
         checkpoint_name: its name in error messages.
         gpus: GPUs this process may use; 0 hides every GPU.
         threads: CPU threads for the network's ops (``None``: the backend's default).
-        seed: seeds the initial weights and the trainer's augmentation symmetries.
+        seed: seeds the initial weights.
+
+    The trainer is built with augmentation off whatever ``train_config.augment`` says:
+    the pipeline's batches come from ``ReplayBuffer.sample``, which already applies one
+    random symmetry per position when ``augment`` is on, so each position reaches the
+    optimiser transformed exactly once.
     """
 
     def __init__(self, network_config: NetworkConfig, train_config: TrainConfig,
@@ -89,7 +95,8 @@ class Learner:
                 keras.utils.set_random_seed(seed)
             model = build_model(network_config)
         self.config = network_config
-        self.trainer = Trainer(model, network_config, train_config, seed=seed)
+        self.trainer = Trainer(model, network_config,
+                               dataclasses.replace(train_config, augment=False), seed=seed)
 
     @property
     def steps(self) -> int:
@@ -100,10 +107,16 @@ class Learner:
         """``steps``, as a method (for remote calls)."""
         return self.steps
 
-    def train(self, batches: list[TrainingBatch]) -> dict[str, float]:
+    def train(self, batches: list[TrainingBatch],
+              heldout: TrainingBatch | None = None) -> dict[str, float]:
         """One training step per batch; returns the mean of each loss over the batches
         (``total``, ``policy``, ``value``, ``l2``, ``policy_entropy``, ``learning_rate``),
-        plus ``steps`` (the step count after them) and ``samples`` (positions used)."""
+        plus ``steps`` (the step count after them) and ``samples`` (positions used).
+
+        ``heldout``: positions none of the earlier calls trained on; their losses under
+        the network as it is before this call's steps come back as ``heldout_value``
+        (MSE) and ``heldout_policy`` (cross-entropy, nats)."""
+        out_heldout = {} if heldout is None else self.evaluate(heldout)
         sums: dict[str, float] = {}
         samples = 0
         for batch in batches:
@@ -115,7 +128,21 @@ class Learner:
         out = {k: v / max(len(batches), 1) for k, v in sums.items()}
         out["steps"] = float(self.steps)
         out["samples"] = float(samples)
+        out.update(out_heldout)
         return out
+
+    def evaluate(self, batch: TrainingBatch) -> dict[str, float]:
+        """``heldout_value``: mean (z - v)^2, and ``heldout_policy``: mean -pi . log p
+        (nats), of the current network on ``batch`` (no update, inference mode)."""
+        from network.features import planes
+
+        out = self.trainer.model.predict_on_batch(planes(batch.boards, batch.to_play))
+        logits = np.asarray(out["policy"], np.float64)
+        value = np.asarray(out["value"], np.float64)[:, 0]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return {"heldout_value": float(np.mean((batch.value - value) ** 2)),
+                "heldout_policy": float(-np.mean(np.sum(batch.policy * log_p, axis=1)))}
 
     def pid(self) -> int:
         """The process id (tests kill the learner with it)."""

@@ -3,16 +3,20 @@
 AlphaGo Zero trains on positions drawn uniformly from a window of recent self-play games.
 This buffer keeps the newest games whose positions add up to at least ``window``
 positions (the smallest such suffix of the run's games: a game is dropped only when the
-games after it already hold ``window`` positions). Each position costs its packed board
-(2 bits per point), a bitmap of the moves its search visited (one bit per move), a 16-bit
-share for each visited move, an offset, and a byte each for the player to move and the
-result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when the search visited every
-move, typically far less; see ``bytes_per_position``.
+games after it already hold ``window`` positions). The window may grow with the run
+(``selfplay.replay_window``): it is recomputed from the run's total positions as each game
+arrives, before the oldest games are dropped, so the buffer grows with it. Each position
+costs its packed board (2 bits per point), a bitmap of the moves its search visited (one
+bit per move), a 16-bit share for each visited move, an offset, and a byte each for the
+player to move and the result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when
+the search visited every move, typically far less; see ``bytes_per_position``.
 
 A sampled position comes back with the ``history_length`` boards that AlphaGo Zero's
 features need (most recent first, zeros before the game start), the player to move, the
 visit distribution and the game result **from the point of view of the player to move**,
-all transformed by one random dihedral symmetry per position.
+all transformed by one random dihedral symmetry per position. This is the only place the
+pipeline applies symmetries: the learner's ``Trainer`` is built with augmentation off, so
+a position reaches the optimiser transformed exactly once.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 
 from selfplay import packed_boards
 from selfplay.game_record import GameRecord, GameRecordError
+from selfplay.replay_window import ReplayWindow
 
 
 class TrainingBatch(NamedTuple):
@@ -66,20 +71,33 @@ class _StoredGame:
 class ReplayBuffer:
     """Positions of the newest games, at least ``window`` of them (see the module docstring).
 
+    ``window``: a fixed size in positions, or a ``ReplayWindow`` whose size follows the
+    run's total positions; ``total_positions``: positions the run generated before the
+    first game added here (``rebuild`` sets it), so the window starts at the right size.
     ``add(record)`` replays the game's moves to rebuild its boards (refusing illegal ones);
     ``sample(batch_size)`` draws positions uniformly with replacement.
     """
 
-    def __init__(self, board_size: int, history_length: int, window: int,
-                 seed: int | None = None) -> None:
-        if window < 1:
-            raise ValueError(f"replay window must be at least 1 position, got {window}")
+    def __init__(self, board_size: int, history_length: int, window: int | ReplayWindow,
+                 seed: int | None = None, total_positions: int = 0) -> None:
+        if not isinstance(window, ReplayWindow):
+            if window < 1:
+                raise ValueError(f"replay window must be at least 1 position, got {window}")
+            window = ReplayWindow.fixed(window)
         if history_length < 1:
             raise ValueError(f"history length must be at least 1, got {history_length}")
+        if total_positions < 0:
+            raise ValueError(f"total positions must be >= 0, got {total_positions}")
         self.board_size = board_size
         self.history_length = history_length
-        self.window = window
+        self.rule = window
+        self.total_positions = total_positions
+        self.window = window.size(total_positions)
         self._rng = np.random.default_rng(seed)
+        # Held-out samples have their own stream: drawing them leaves training samples as
+        # they were.
+        self._heldout_rng = np.random.default_rng(
+            None if seed is None else [seed, 0x4E1D])
         self._games: deque[_StoredGame] = deque()
         self._positions = 0
         self._cumulative: np.ndarray | None = None
@@ -116,29 +134,45 @@ class ReplayBuffer:
             policy_probs=dense[visited],
         ))
         self._positions += record.num_positions
+        self.total_positions += record.num_positions
+        self.window = self.rule.size(self.total_positions)
         while self._games and self._positions - self._games[0].positions >= self.window:
             self._positions -= self._games.popleft().positions
         self._cumulative = None
 
     @classmethod
     def rebuild(cls, newest_first: Iterable[GameRecord], board_size: int, history_length: int,
-                window: int, seed: int | None = None,
-                where: Callable[[GameRecord], str] | None = None) -> ReplayBuffer:
+                window: int | ReplayWindow, seed: int | None = None,
+                where: Callable[[GameRecord], str] | None = None,
+                total_positions: int | None = None) -> ReplayBuffer:
         """The buffer a run would hold after its games, given newest first.
 
         ``where(record)`` names a game in the ``GameRecordError`` of an illegal move.
+        ``total_positions``: positions of all the run's games (those ``newest_first``
+        would yield); it sets the size of a growing window (``None``: the window's floor,
+        right for a fixed window).
 
         Reads games only until the window is full, then adds them oldest first, so the
-        result equals the buffer that saw every game in order.
+        result equals the buffer that saw every game in order (for a growing window too:
+        see ``selfplay.replay_window``).
         """
+        rule = window if isinstance(window, ReplayWindow) else ReplayWindow.fixed(window)
+        if total_positions is None and rule.grows:
+            raise ValueError("rebuilding a buffer with a growing window needs the run's "
+                             "total_positions")
+        size = rule.size(total_positions or 0)
         kept: list[GameRecord] = []
         total = 0
         for record in newest_first:
             kept.append(record)
             total += record.num_positions
-            if total >= window:
+            if total >= size:
                 break
-        buffer = cls(board_size, history_length, window, seed=seed)
+        before = 0 if total_positions is None else total_positions - total
+        if before < 0:
+            raise ValueError(f"total_positions ({total_positions}) is less than the "
+                             f"positions of the games read ({total})")
+        buffer = cls(board_size, history_length, rule, seed=seed, total_positions=before)
         for record in reversed(kept):
             buffer.add(record, None if where is None else where(record))
         return buffer
@@ -193,17 +227,53 @@ class ReplayBuffer:
             raise ValueError(f"batch size must be at least 1, got {batch_size}")
         if self._cumulative is None:
             self._cumulative = np.cumsum([g.positions for g in self._games])
+        picks = self._rng.integers(self._positions, size=batch_size)
+        boards, to_play, policy, value = self._gather(picks, self._cumulative, 0)
+        if symmetries:
+            # network.symmetry is numpy-only: importing it loads no TensorFlow.
+            from network import symmetry
+
+            ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
+            boards = symmetry.transform_boards_each(boards, ks)
+            policy = symmetry.transform_policy_each(policy, ks, self.board_size)
+        return TrainingBatch(boards, to_play, policy, value)
+
+    def sample_newest(self, batch_size: int, first_game_id: int) -> TrainingBatch | None:
+        """``batch_size`` positions drawn uniformly (with replacement, no symmetries) from
+        the held games with id ``>= first_game_id``; ``None`` when there are none.
+
+        The driver passes the first game added after its previous training call was
+        sampled: no batch of that call or an earlier one can hold these positions, so the
+        learner's loss on them, computed before its next call trains, is a held-out loss.
+        Drawn from a stream of their own (training samples are unchanged by these).
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {batch_size}")
+        ids = np.fromiter((g.game_id for g in self._games), np.int64, len(self._games))
+        start = int(np.searchsorted(ids, first_game_id, side="left"))
+        if start == len(self._games):
+            return None
+        cumulative = np.cumsum([self._games[i].positions
+                                for i in range(start, len(self._games))])
+        picks = self._heldout_rng.integers(int(cumulative[-1]), size=batch_size)
+        return TrainingBatch(*self._gather(picks, cumulative, start))
+
+    def _gather(self, picks: np.ndarray, cumulative: np.ndarray, first_game: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Boards, to_play, policy and value of positions ``picks`` counted over the games
+        ``first_game, first_game + 1, ...`` (deque indices), whose cumulative position
+        counts are ``cumulative``."""
+        batch_size = len(picks)
         n, hist = self.board_size, self.history_length
         points = n * n
-        picks = self._rng.integers(self._positions, size=batch_size)
-        game_index = np.searchsorted(self._cumulative, picks, side="right")
+        game_index = np.searchsorted(cumulative, picks, side="right")
         boards = np.zeros((batch_size, hist, points), np.int8)
         to_play = np.empty(batch_size, np.int8)
         policy = np.zeros((batch_size, points + 1), np.float32)
         value = np.empty(batch_size, np.float32)
         for i, (gi, pick) in enumerate(zip(game_index, picks, strict=True)):
-            g = self._games[gi]
-            t = int(pick - (self._cumulative[gi] - g.positions))
+            g = self._games[first_game + gi]
+            t = int(pick - (cumulative[gi] - g.positions))
             first = max(0, t - hist + 1)
             boards[i, : t - first + 1] = packed_boards.unpack(g.boards[first:t + 1][::-1],
                                                               points)
@@ -213,12 +283,4 @@ class ReplayBuffer:
             visited = np.flatnonzero(np.unpackbits(g.policy_mask[t], count=points + 1))
             policy[i, visited] = g.policy_probs[a:b]
         policy /= policy.sum(axis=1, keepdims=True)
-        boards = boards.reshape(batch_size, hist, n, n)
-        if symmetries:
-            # network.symmetry is numpy-only: importing it loads no TensorFlow.
-            from network import symmetry
-
-            ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
-            boards = symmetry.transform_boards_each(boards, ks)
-            policy = symmetry.transform_policy_each(policy, ks, n)
-        return TrainingBatch(boards, to_play, policy, value)
+        return boards.reshape(batch_size, hist, n, n), to_play, policy, value

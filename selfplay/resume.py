@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from rundir.config import RunConfig
 from rundir.run_dir import RunDir
 from rundir.state import RunState, Session
+from selfplay import replay_window
 from selfplay.game_record import GameRecord
 from selfplay.ingest import count_game, read_game, rebuild_buffer
 from selfplay.replay_buffer import ReplayBuffer
@@ -73,9 +74,14 @@ def start_session(run_dir: RunDir, config: RunConfig,
     p = config.pipeline
     seed = p.seed + SESSION_SEED_STRIDE * len(state.sessions)
 
+    window = replay_window.from_pipeline(p)
+
     def rebuild(games: int) -> ReplayBuffer:
+        # The positions of games 0..games-1: the state's total less the newer games.
+        positions = state.positions - sum(read(i).num_positions
+                                          for i in range(games, counted))
         return rebuild_buffer(run_dir, games, size, config.network.history_length,
-                              p.window, seed, read)
+                              window, seed, read, total_positions=positions)
 
     buffer = rebuild(counted)
     digest = buffer.digest()

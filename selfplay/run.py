@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--steps-per-generation", type=_int_at_least(1), help="learner steps between "
       "candidate checkpoints (cpu9: 200, agz19: 1000)")
     a("--batch-size", type=_int_at_least(1), help="training batch size (cpu9: 128)")
-    a("--window", type=_int_at_least(1), help="replay window in positions (cpu9: 50000)")
+    a("--window", type=_int_at_least(1),
+      help="replay window floor in positions; it grows with the run up to the config's "
+           "window_max (cpu9: 50000, cap 500000)")
     a("--train-start", type=_int_at_least(0), help="positions needed before training "
       "starts (cpu9: 2000)")
     a("--samples-per-position", type=_number(0, open_low=True), help="positions the "

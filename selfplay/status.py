@@ -19,11 +19,12 @@ RATE_WINDOW_S = 30.0  # rates average over this window
 def status_line(state: RunState, rates: dict[str, float], buffer_fill: float,
                 loss: float | None, games_in_progress: int = 0,
                 waiting: dict[str, float] | None = None,
-                resign_threshold: float | None = None) -> str:
+                resign_threshold: float | None = None, window: int | None = None) -> str:
     """One line: generation, games and positions played, positions/s (moves played per
-    second, games in progress included), buffer fill, learner loss, last gate result, Elo
-    of the best, the resign threshold in force (when there is one); then the roles silent
-    for long (``waiting``: ``{role: seconds}``)."""
+    second, games in progress included), buffer fill (and the replay ``window`` in
+    positions, when given), learner loss, last gate result, Elo of the best, the resign
+    threshold in force (when there is one); then the roles silent for long (``waiting``:
+    ``{role: seconds}``)."""
     if state.gates:
         g = state.gates[-1]
         gate = (f"{g.wins}-{g.losses}" + (f"-{g.draws}" if g.draws else "")
@@ -31,11 +32,12 @@ def status_line(state: RunState, rates: dict[str, float], buffer_fill: float,
     else:
         gate = "-"
     loss_text = "-" if loss is None else f"{loss:.3f}"
+    window_text = "" if window is None else f" of {window}"
     line = (f"gen {state.generation} | best v{state.best_version} "
             f"Elo {state.best_elo:+.0f} | games {state.games} "
             f"(+{games_in_progress} playing) | positions {state.positions} "
             f"({rates.get('moves_per_s', 0.0):.1f}/s) | "
-            f"buffer {100 * buffer_fill:.0f}% | steps {state.learner_steps} "
+            f"buffer {100 * buffer_fill:.0f}%{window_text} | steps {state.learner_steps} "
             f"loss {loss_text} | last gate {gate}")
     if resign_threshold is not None:
         line += f" | resign < {resign_threshold:+.2f}"

@@ -59,8 +59,9 @@ class ShortTraining:
     def train_config(self):
         from network import TrainConfig
 
+        # The buffer's samples carry their symmetry already: no second one here.
         return TrainConfig(batch_size=self.batch_size, learning_rates=(self.learning_rate,),
-                           lr_boundaries=())
+                           lr_boundaries=(), augment=False)
 
 
 @dataclass

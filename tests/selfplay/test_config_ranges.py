@@ -48,6 +48,8 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "workers": [10**9], "games_per_worker": [10**9], "inference_servers": [10**9],
         "gpus_per_inference": [INF, NAN], "inference_wait_ms": [NAN, 1e300],
         "worker_pipelines": [10**6], "window": [HUGE], "train_start": [HUGE],
+        "window_max": [HUGE, 10], "window_alpha": [NAN, 0.0, 1.5],
+        "window_beta": [INF, -0.1, 1.5],
         "samples_per_position": [INF], "max_lag": [HUGE], "steps_per_generation": [HUGE],
         "train_steps_per_call": [HUGE], "gate_games": [HUGE], "gate_threshold": [NAN],
         "gate_sprt": [1], "sprt_p0": [NAN], "sprt_p1": [INF], "sprt_alpha": [NAN],

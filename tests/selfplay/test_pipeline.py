@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rundir.config import preset
 from selfplay.game_record import GameRecord
 from selfplay.replay_buffer import ReplayBuffer
+from selfplay.replay_window import ReplayWindow
 from selfplay.resign_calibration import player_samples
 from selfplay.run import main
 
@@ -62,9 +64,11 @@ def wait_for(condition, seconds: float, what: str, proc: subprocess.Popen) -> No
 
 
 def disk_buffer(run_dir: Path, window: int = 600) -> ReplayBuffer:
-    files = game_files(run_dir)
-    return ReplayBuffer.rebuild((GameRecord.from_npz(f) for f in reversed(files)), 5, 2,
-                                window)
+    """The buffer the run's games imply: floor ``window``, cpu9's window cap."""
+    records = [GameRecord.from_npz(f) for f in game_files(run_dir)]
+    rule = ReplayWindow(floor=window, cap=preset("cpu9").pipeline.window_max)
+    return ReplayBuffer.rebuild(reversed(records), 5, 2, rule,
+                                total_positions=sum(r.num_positions for r in records))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +156,8 @@ def test_a_full_run_leaves_every_artefact(first_run):
             tags.update(v.tag for v in event.summary.value)
     assert {"loss/total", "loss/value_mse", "train/policy_entropy", "selfplay/games_per_s",
             "selfplay/positions_per_s", "gate/win_rate", "gate/elo", "elo/best",
-            "buffer/fill", "resign/threshold"} <= tags, tags
+            "buffer/fill", "buffer/window", "loss/heldout_value_mse",
+            "loss/heldout_policy", "resign/threshold"} <= tags, tags
     assert "generation 3" in out and "gate 3:" in out and "| buffer" in out
     assert "| resign < -0.90" in out
 
