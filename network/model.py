@@ -11,8 +11,8 @@ import keras
 from keras import layers
 
 from network.config import NetworkConfig
+from network.dtype_policy import dtype_policy
 from network.heads import PolicyValueHead
-from network.precision import dtype_policy
 from network.residual import Residual
 
 

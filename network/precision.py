@@ -33,13 +33,20 @@ from typing import Any
 
 import numpy as np
 
-from go.errors import ZerogoError
 from network.config import NetworkConfig
+from network.dtype_policy import (  # the names, re-exported: callers import them from here
+    PRECISIONS,
+    PrecisionError,
+    check_precision,
+    dtype_policy,
+    precision_of,
+)
+from network.model import build_model, network_config_of
 
-PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
-_POLICY_NAMES = {"float32": "float32", "bfloat16": "mixed_bfloat16",
-                 "float16": "mixed_float16"}
-_PRECISION_OF_POLICY = {v: k for k, v in _POLICY_NAMES.items()}
+__all__ = [
+    "PRECISIONS", "PrecisionError", "apply", "check_precision", "choose_precision",
+    "dtype_policy", "precision_of",
+]
 
 #: Accuracy bounds of a low precision against float32 on the same weights and positions,
 #: checked by the accuracy test (9x9 b6c64, positions from played games) and by
@@ -52,34 +59,6 @@ VALUE_ERROR_MEAN_BOUND = 0.02
 VALUE_ERROR_MAX_BOUND = 0.1
 
 
-class PrecisionError(ZerogoError, ValueError):
-    """An unknown precision name, or a precision that cannot be used where it was asked."""
-
-
-def check_precision(precision: Any) -> str:
-    """``precision`` if it is one of ``PRECISIONS``, else ``PrecisionError`` naming it."""
-    if not isinstance(precision, str) or precision not in PRECISIONS:
-        raise PrecisionError(
-            f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-    return precision
-
-
-def dtype_policy(precision: str) -> Any:
-    """The ``keras.DTypePolicy`` of ``precision`` (``"bfloat16"`` -> ``mixed_bfloat16``)."""
-    import keras
-
-    return keras.dtype_policies.DTypePolicy(_POLICY_NAMES[check_precision(precision)])
-
-
-def precision_of(model: Any) -> str:
-    """The precision of a ``build_model`` network, read from its first layer's policy."""
-    name = model.layers[0].dtype_policy.name
-    if name not in _PRECISION_OF_POLICY:
-        raise PrecisionError(f"model {model.name!r} has dtype policy {name!r}, which is not "
-                             f"one of {', '.join(_POLICY_NAMES.values())}")
-    return _PRECISION_OF_POLICY[name]
-
-
 def apply(model: Any, precision: str) -> Any:
     """``model`` in ``precision``: itself if already so, else a new ``build_model`` network
     with the same (float32) weights.
@@ -88,8 +67,6 @@ def apply(model: Any, precision: str) -> Any:
     a change of precision, pass ``precision=`` to ``Trainer`` instead, which carries the
     optimizer's step and momenta over.
     """
-    from network.model import build_model, network_config_of
-
     check_precision(precision)
     if precision_of(model) == precision:
         return model

@@ -67,10 +67,12 @@ def start_session(run_dir: RunDir, config: RunConfig,
 
     counted = run_dir.count_games(state.games)
     calibration = ResignCalibration(target=config.search.resign_false_positive_target)
+    games_in_state = state.games  # what the state's buffer_digest was computed over
     for game_id in range(state.games, counted):  # written after the last state write
         state = count_game(state, read(game_id))
         state, _ = observe(state.replace(games=game_id + 1), read(game_id), calibration,
                            config.search.resign_threshold)
+        state = state.replace(games=games_in_state)
     p = config.pipeline
     seed = p.seed + SESSION_SEED_STRIDE * len(state.sessions)
 

@@ -154,8 +154,10 @@ def test_the_gatekeeper_plays_real_networks_through_the_arena_loop():
     from selfplay.gatekeeper import Gatekeeper
 
     config = NetworkConfig.tiny(5)
+    # threads=None keeps TensorFlow's threads as the process already has them (other tests
+    # of the session may have initialised it)
     gate = Gatekeeper(config, RULES, SearchConfig(num_simulations=4, add_noise=False),
-                      threads=1, seed=0)
+                      threads=None, seed=0)
     weights = build_model(config).get_weights()
     report = gate.play(weights, weights, games=4, threshold=0.0, sprt=None, parallel=4)
     assert report["games"] == report["planned"] == 4 and not report["stopped_early"]
