@@ -12,8 +12,8 @@ python -m pip install -q -e '.[jax]'
 python -m ruff check .
 # tests/learning runs in its own process first: its fixed-seed training pins TensorFlow to one
 # thread, which only works before anything else in the process has initialised TensorFlow.
-python -m pytest -q -ra tests/learning "$@"
-python -m pytest -q -ra --ignore=tests/learning "$@"
+python -m pytest -q -ra --durations=25 tests/learning "$@"
+python -m pytest -q -ra --durations=25 --ignore=tests/learning "$@"
 # Keras' backend is fixed per process: the JAX path (tests/network/jax, and the network
 # tests that hold on every backend) runs in a process of its own under KERAS_BACKEND=jax.
-KERAS_BACKEND=jax python -m pytest -q -ra tests/network/jax tests/network/test_precision.py "$@"
+KERAS_BACKEND=jax python -m pytest -q -ra --durations=25 tests/network/jax tests/network/test_precision.py "$@"
