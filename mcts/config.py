@@ -67,9 +67,10 @@ class SearchConfig:
         fast_simulations: simulations ``run()`` adds to a fast search's tree, at most
             ``num_simulations``; ``None`` means ``max(1, num_simulations // 4)``.
         forced_playout_k: forced playouts with policy target pruning (KataGo): at a full
-            search's root each move with prior ``P`` (noise included) is chosen while its
-            visits are below ``sqrt(k * P * total child visits)``, and ``policy_target`` /
-            ``choose_move`` prune those forced visits again (see
+            search's root each move already visited, with prior ``P`` (noise included),
+            is chosen while its visits are below ``sqrt(k * P * total child visits)``
+            (a move the noise made the search try gets enough visits to be judged), and
+            ``policy_target`` / ``choose_move`` prune those forced visits again (see
             ``mcts.search.pruned_visits``). 0 (the default) turns both off (AlphaGo Zero);
             KataGo uses 2.
     """

@@ -70,10 +70,11 @@ FORCED_BONUS = 1e9
 def _pick_child(tree, node, c_init, c_base, fpu_reduction, forced_k):
     """The move with the highest PUCT score at ``node``.
 
-    ``forced_k > 0`` (a self-play root with forced playouts, KataGo): a move with prior
-    ``P > 0`` whose visits are below ``sqrt(forced_k * P * total child visits)`` comes
-    first (the highest PUCT score among such moves wins). 0 leaves the scores as they
-    are."""
+    ``forced_k > 0`` (a self-play root with forced playouts, KataGo): a move that has
+    been visited (Wu 2019: "each child of the root that has received any playouts") but
+    fewer than ``sqrt(forced_k * P * total child visits)`` times comes first (the
+    highest PUCT score among such moves wins); unvisited moves compete by PUCT as usual.
+    0 leaves the scores as they are."""
     node_n = tree.node_n
     node_w = tree.node_w
     child = tree.child
@@ -97,7 +98,7 @@ def _pick_child(tree, node, c_init, c_base, fpu_reduction, forced_k):
         n = edge_n[node, a]
         q = edge_w[node, a] / n if n > 0 else fpu
         score = q + c * prior[node, a] * sq / (1.0 + n)
-        if forced_k > 0.0 and prior[node, a] > 0.0 and n < math.sqrt(
+        if forced_k > 0.0 and n > 0 and n < math.sqrt(
                 forced_k * prior[node, a] * forced_total):
             score += FORCED_BONUS
         if score > best:
