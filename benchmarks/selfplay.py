@@ -16,6 +16,12 @@ Records (``bench: "selfplay"``):
     moves, 800 simulations as AlphaGo Zero). The search uses uniform priors, which spreads
     visits over the most moves: a worst case for the sparse policies (target <= 1024 B on
     19x19). ``disk_bytes_per_position``: the compressed ``.npz`` game files.
+  * ``policy_targets_per_eval``: full-search positions recorded as policy targets per
+    network evaluation, with the cpu9 search (``"pcr": true``: playout cap randomization
+    and forced playouts as the preset sets them) and without (``"pcr": false``,
+    AlphaGo Zero: every move a full search); the same games on a uniform-prior
+    evaluator (the count does not depend on the network), ``"ratio"`` on/off.
+    ``positions_per_eval`` counts every position (each has a value target).
 """
 
 from __future__ import annotations
@@ -54,6 +60,36 @@ def _buffer_records(quick: bool) -> Iterator[dict[str, Any]]:
                "value": round(buffer.bytes_per_position(), 1), "unit": "bytes"}
         yield {**common, "metric": "disk_bytes_per_position",
                "value": round(disk / len(buffer), 1), "unit": "bytes"}
+
+
+def _policy_target_records(quick: bool) -> Iterator[dict[str, Any]]:
+    import dataclasses
+
+    from mcts import UniformEvaluator
+    from rundir import config as run_config
+    from selfplay.game_loop import SelfPlayGames
+
+    config = run_config.preset("cpu9")
+    on = config.search
+    off = dataclasses.replace(on, full_search_fraction=1.0, forced_playout_k=0.0)
+    steps, games = (20, 8) if quick else (60, 16)
+    rates = {}
+    for pcr, search in ((False, off), (True, on)):
+        loop = SelfPlayGames(UniformEvaluator(config.rules.size, 8), config.rules, search,
+                             games, seed=0)
+        loop.play(min_games=10**9, max_steps=steps)
+        evaluations = max(loop.search.evaluations, 1)
+        rates[pcr] = loop.policy_targets / evaluations
+        yield {"bench": "selfplay", "preset": "cpu9", "pcr": pcr,
+               "metric": "policy_targets_per_eval", "value": round(rates[pcr], 5),
+               "unit": "positions/evaluation", "positions_per_eval":
+               round(loop.moves_played / evaluations, 5), "moves": loop.moves_played,
+               "full_simulations": search.num_simulations,
+               "fast_simulations": search.fast_simulation_count(),
+               "full_search_fraction": search.full_search_fraction,
+               "forced_playout_k": search.forced_playout_k,
+               **({"reference": "pcr_false", "ratio": round(rates[True] / rates[False], 3)}
+                  if pcr else {})}
 
 
 def _selfplay_window(pool: list, server: Any, seconds: float) -> tuple[float, float, float]:
@@ -130,6 +166,7 @@ def _throughput(workers: int, seconds: float, reps: int) -> list[dict[str, Any]]
 def run(quick: bool) -> Iterator[dict[str, Any]]:
     """Yield the records described in the module docstring."""
     yield from _buffer_records(quick)
+    yield from _policy_target_records(quick)
     import ray
 
     ray.init(address="local", include_dashboard=False, log_to_driver=False,

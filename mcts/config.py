@@ -58,6 +58,21 @@ class SearchConfig:
             (see ``mcts.resignation.calibrate_resign_threshold``).
         initial_nodes_per_game: node pool size reserved per game; ``None`` means
             ``num_simulations + 2``. The pool grows when it is full.
+        full_search_fraction: playout cap randomization (KataGo, Wu 2019): the share of
+            roots (drawn per root, when it is installed) searched with ``num_simulations``
+            and recorded as policy targets; the others are fast searches of
+            ``fast_simulations``, without noise or forced playouts, whose visits train
+            nothing but which still give their position a value target. 1 (the default)
+            searches every move in full and draws nothing (AlphaGo Zero).
+        fast_simulations: simulations ``run()`` adds to a fast search's tree, at most
+            ``num_simulations``; ``None`` means ``max(1, num_simulations // 4)``.
+        forced_playout_k: forced playouts with policy target pruning (KataGo): at a full
+            search's root each move already visited, with prior ``P`` (noise included),
+            is chosen while its visits are below ``sqrt(k * P * total child visits)``
+            (a move the noise made the search try gets enough visits to be judged), and
+            ``policy_target`` / ``choose_move`` prune those forced visits again (see
+            ``mcts.search.pruned_visits``). 0 (the default) turns both off (AlphaGo Zero);
+            KataGo uses 2.
     """
 
     num_simulations: int = 800
@@ -76,6 +91,9 @@ class SearchConfig:
     resign_disabled_fraction: float = 0.1
     resign_false_positive_target: float = 0.05
     initial_nodes_per_game: int | None = None
+    full_search_fraction: float = 1.0
+    fast_simulations: int | None = None
+    forced_playout_k: float = 0.0
 
     def __post_init__(self) -> None:
         _check_int("num_simulations", self.num_simulations, 1, MAX_SIMULATIONS)
@@ -99,6 +117,11 @@ class SearchConfig:
         _check_range("resign_disabled_fraction", self.resign_disabled_fraction, 0.0, 1.0)
         _check_range("resign_false_positive_target", self.resign_false_positive_target,
                      0.0, 1.0, low_open=True)
+        _check_range("full_search_fraction", self.full_search_fraction, 0.0, 1.0,
+                     low_open=True)
+        if self.fast_simulations is not None:
+            _check_int("fast_simulations", self.fast_simulations, 1, MAX_SIMULATIONS)
+        _check_range("forced_playout_k", self.forced_playout_k, 0.0, 100.0)
         if not isinstance(self.add_noise, bool):
             raise ValueError(f"add_noise must be a bool, got {self.add_noise!r}")
         if not isinstance(self.pass_guard, bool):
@@ -121,6 +144,12 @@ class SearchConfig:
         if self.temperature_moves is not None:
             return int(self.temperature_moves)
         return (board_size * board_size // 12) // 2 * 2
+
+    def fast_simulation_count(self) -> int:
+        """Simulations of a fast (not recorded) search under playout cap randomization."""
+        if self.fast_simulations is not None:
+            return min(int(self.fast_simulations), self.num_simulations)
+        return max(1, self.num_simulations // 4)
 
     def nodes_per_game(self) -> int:
         """Initial node pool size per game."""

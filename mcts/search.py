@@ -7,6 +7,7 @@ chooses the move). See ``mcts.tree_kernels`` for the tree layout.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -89,6 +90,7 @@ class BatchedSearch:
         self._hist_hashes = np.zeros((g, 64), np.uint64)
         self._hist_len = np.zeros(g, np.int32)
         self._hist_boards = np.zeros((g, history, self._points), np.int8)
+        self._forced_k = np.zeros(g, np.float64)
         self._game_fields = self._make_game_fields()
         self._params = PuctParams(
             c_init=float(config.c_puct_init), c_base=float(config.c_puct_base),
@@ -99,6 +101,7 @@ class BatchedSearch:
         self._positions: list[Position | None] = [None] * g
         self._resign_disabled = np.zeros(g, np.bool_)
         self._needs_noise = np.zeros(g, np.bool_)
+        self._full = np.ones(g, np.bool_)
         leaves = g * config.leaves_per_tree
         self._out_leaf = np.zeros(leaves, np.int32)
         self._out_game = np.zeros(leaves, np.int32)
@@ -157,8 +160,10 @@ class BatchedSearch:
 
     # ------------------------------------------------------------------ searching
     def run(self, simulations: int | None = None, games: Sequence[int] | None = None) -> None:
-        """Add ``simulations`` (default ``config.num_simulations``) to each listed game's
-        tree (default: every game with a root); games whose root is over are skipped.
+        """Add ``simulations`` to each listed game's tree (default: every game with a
+        root); games whose root is over are skipped. The default is
+        ``config.num_simulations`` for a full search and
+        ``config.fast_simulation_count()`` for a fast one (see ``full_search``).
 
         A fresh root is evaluated first (that evaluation is not a simulation). Each step
         evaluates the leaves of all still-running games in one ``evaluator.evaluate`` call.
@@ -175,6 +180,8 @@ class BatchedSearch:
                 raise ValueError(f"game {missing[0]} has no root: call set_root first")
         pool = self.pool
         remaining = np.full(len(chosen), int(sims), np.int64)
+        if simulations is None:
+            remaining[~self._full[chosen]] = self.config.fast_simulation_count()
         remaining[pool.node_state[self._roots[chosen]] == tk.TERMINAL] = 0
         k = self.config.leaves_per_tree
         while True:
@@ -240,9 +247,28 @@ class BatchedSearch:
         node = self._node_at(self._game(game), moves)
         return self.pool.edge_n[node].copy()
 
+    def full_search(self, game: int) -> bool:
+        """Whether ``game``'s current root gets a full search (``config.num_simulations``,
+        noise, forced playouts) whose ``policy_target`` trains the policy, rather than a
+        fast one (playout cap randomization, ``config.full_search_fraction``)."""
+        return bool(self._full[self._game(game)])
+
+    def target_visits(self, game: int) -> np.ndarray:
+        """int64[N*N + 1]: the root's visit counts with forced playouts pruned
+        (``pruned_visits``) when they were on at this root, else ``visit_counts``."""
+        g = self._game(game)
+        visits = self.visit_counts(g)
+        k = float(self._forced_k[g])
+        if k <= 0:
+            return visits.astype(np.int64)
+        stats = self.root_stats(g)
+        return pruned_visits(visits, stats.q, stats.priors, stats.total_visits,
+                             self.config.c_puct_init, self.config.c_puct_base, k)
+
     def policy_target(self, game: int) -> np.ndarray:
-        """float32[N*N + 1]: the root's visit distribution, the policy training target."""
-        counts = self.visit_counts(game).astype(np.float64)
+        """float32[N*N + 1]: the root's visit distribution, the policy training target
+        (forced playouts pruned, see ``target_visits``)."""
+        counts = self.target_visits(game).astype(np.float64)
         total = counts.sum()
         if total <= 0:
             raise ValueError(f"game {game} has no visits at its root: call run() first")
@@ -303,13 +329,14 @@ class BatchedSearch:
 
     def choose_move(self, game: int, temperature: float | None = None) -> int:
         """The move to play: sampled in proportion to ``visits ** (1 / temperature)``, or
-        the most-visited move (ties: the higher Q) when ``temperature`` is 0.
+        the most-visited move (ties: the higher Q) when ``temperature`` is 0. The visits
+        are ``target_visits`` (forced playouts pruned).
 
         ``None`` means 1 while the game's move number is below
         ``config.temperature_move_count(N)``, then 0.
         """
         g = self._game(game)
-        counts = self.visit_counts(g).astype(np.float64)
+        counts = self.target_visits(g).astype(np.float64)
         if counts.sum() <= 0:
             raise ValueError(f"game {game} has no visits at its root: call run() first")
         if temperature is None:
@@ -432,12 +459,21 @@ class BatchedSearch:
             self.history_length, self._points)
         if self.config.pass_guard and pass_refused(position):
             self._remove_root_pass(g)
+        self._draw_search_kind(g)
         self._needs_noise[g] = False
-        if self.config.add_noise and self.pool.node_state[node] in (tk.NEW, tk.EXPANDED):
+        if self.config.add_noise and self._full[g] \
+                and self.pool.node_state[node] in (tk.NEW, tk.EXPANDED):
             if self.pool.node_state[node] == tk.EXPANDED:
                 self._add_noise(g)
             else:
                 self._needs_noise[g] = True
+
+    def _draw_search_kind(self, g: int) -> None:
+        """Playout cap randomization: draw whether game ``g``'s new root gets a full search
+        (nothing is drawn when every search is full), and set its forced playouts."""
+        fraction = self.config.full_search_fraction
+        self._full[g] = fraction >= 1.0 or self._rng.random() < fraction
+        self._forced_k[g] = self.config.forced_playout_k if self._full[g] else 0.0
 
     def _make_game_fields(self) -> tuple[np.ndarray, ...]:
         """The per-game arrays (the same arrays, not copies) as the kernels take them: a
@@ -445,7 +481,7 @@ class BatchedSearch:
         return tuple(GameArrays(
             roots=self._roots, komi=self._komi, max_moves=self._max_moves,
             hist_hashes=self._hist_hashes, hist_len=self._hist_len,
-            hist_boards=self._hist_boards))
+            hist_boards=self._hist_boards, forced_k=self._forced_k))
 
     def _remove_root_pass(self, g: int) -> None:
         pool = self.pool
@@ -480,3 +516,44 @@ class BatchedSearch:
         w = self.config.dirichlet_weight
         pool.prior[root, legal] = (1 - w) * pool.prior[root, legal] + w * eta
         self._needs_noise[g] = False
+
+
+def pruned_visits(visits: np.ndarray, q: np.ndarray, priors: np.ndarray, parent_visits: int,
+                  c_puct_init: float, c_puct_base: float, forced_playout_k: float
+                  ) -> np.ndarray:
+    """Policy target pruning (KataGo): a root's visit counts without its forced playouts.
+
+    The best move (most visits, ties: the higher Q) keeps its visits. Each other visited
+    move loses visits one at a time, at most ``sqrt(k * P * total visits)`` of them (its
+    forced playouts), as long as its PUCT score with the lower count stays below the best
+    move's PUCT score; a move left with one visit or fewer drops to 0. PUCT as in the
+    search: ``Q + c(N) * P * sqrt(N) / (1 + n)``, ``N = parent_visits``.
+
+    Args: ``visits`` int[A]; ``q`` float[A] mean values for the root's player to move
+    (ignored where unvisited); ``priors`` float[A] (the root's, noise included);
+    ``parent_visits`` the root's own visit count ``N``; the PUCT constants and ``k``.
+    Returns int64[A]; ``k <= 0`` returns the visits unchanged.
+    """
+    out = np.asarray(visits, np.int64).copy()
+    total = int(out.sum())
+    if forced_playout_k <= 0 or total <= 0:
+        return out
+    q = np.asarray(q, np.float64)
+    priors = np.asarray(priors, np.float64)
+    most = np.flatnonzero(out == out.max())
+    best = int(most[np.argmax(q[most])]) if len(most) > 1 else int(most[0])
+    n_parent = float(parent_visits)
+    c = c_puct_init + math.log((1.0 + n_parent + c_puct_base) / c_puct_base)
+    explore = c * math.sqrt(n_parent)
+    best_score = q[best] + explore * priors[best] / (1.0 + out[best])
+    for a in np.flatnonzero(out > 0):
+        if a == best:
+            continue
+        n = int(out[a])
+        forced = math.sqrt(forced_playout_k * priors[a] * total)
+        removed = 0
+        while (removed + 1 <= forced and n - removed > 0
+               and q[a] + explore * priors[a] / (n - removed) < best_score):
+            removed += 1
+        out[a] = n - removed if n - removed > 1 else 0
+    return out

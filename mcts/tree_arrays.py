@@ -56,6 +56,7 @@ class GameArrays(NamedTuple):
     hist_hashes: np.ndarray  # uint64[G, K], the game's board hashes up to the root
     hist_len: np.ndarray  # int32[G], how many of hist_hashes[g] are set
     hist_boards: np.ndarray  # int8[G, H, P], the root's board and the ones before it
+    forced_k: np.ndarray  # float64[G], forced-playout factor at each root, 0 for none
 
 
 class PuctParams(NamedTuple):

@@ -62,9 +62,19 @@ def terminal_value(board, to_play, komi, nbrs):
     return 0.0
 
 
+FORCED_BONUS = 1e9
+"""Added to the PUCT score of a root move that is below its forced playouts."""
+
+
 @numba.njit(cache=True, inline="always")
-def _pick_child(tree, node, c_init, c_base, fpu_reduction):
-    """The move with the highest PUCT score at ``node``."""
+def _pick_child(tree, node, c_init, c_base, fpu_reduction, forced_k):
+    """The move with the highest PUCT score at ``node``.
+
+    ``forced_k > 0`` (a self-play root with forced playouts, KataGo): a move that has
+    been visited (Wu 2019: "each child of the root that has received any playouts") but
+    fewer than ``sqrt(forced_k * P * total child visits)`` times comes first (the
+    highest PUCT score among such moves wins); unvisited moves compete by PUCT as usual.
+    0 leaves the scores as they are."""
     node_n = tree.node_n
     node_w = tree.node_w
     child = tree.child
@@ -77,12 +87,20 @@ def _pick_child(tree, node, c_init, c_base, fpu_reduction):
     fpu = node_w[node] / max(n_parent, 1) - fpu_reduction
     best = -np.inf
     best_a = -1
+    forced_total = 0.0
+    if forced_k > 0.0:
+        for a in range(child.shape[1]):
+            if child[node, a] != ILLEGAL:
+                forced_total += edge_n[node, a]
     for a in range(child.shape[1]):
         if child[node, a] == ILLEGAL:
             continue
         n = edge_n[node, a]
         q = edge_w[node, a] / n if n > 0 else fpu
         score = q + c * prior[node, a] * sq / (1.0 + n)
+        if forced_k > 0.0 and n > 0 and n < math.sqrt(
+                forced_k * prior[node, a] * forced_total):
+            score += FORCED_BONUS
         if score > best:
             best = score
             best_a = a
@@ -150,7 +168,9 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
     ``collided[i]`` receives the tree's collisions in this step.
 
     ``done[i]`` receives the simulations finished or started (terminal + pending leaves,
-    the root's own first evaluation excluded), at most ``want[i]``. ``free_top[0]`` must
+    the root's own first evaluation excluded), at most ``want[i]``. At the root of game
+    ``g`` moves below their forced playouts come first (``game_arrays.forced_k[g]``,
+    see ``_pick_child``). ``free_top[0]`` must
     leave at least
     ``sum(want)`` free nodes. ``fpu_root`` is the first-play-urgency reduction at the
     root, ``fpu_reduction`` elsewhere. ``nbrs`` and ``zobrist`` are the rules kernels'
@@ -181,6 +201,7 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
     max_moves = game_arrays.max_moves
     hist_hashes = game_arrays.hist_hashes
     hist_len = game_arrays.hist_len
+    forced_k = game_arrays.forced_k
     c_init = params.c_init
     c_base = params.c_base
     fpu_reduction = params.fpu_reduction
@@ -219,8 +240,10 @@ def select_leaves(tree_fields, game_fields, param_fields, nbrs, zobrist, games, 
                 continue
             node = root
             while True:
-                a = _pick_child(tree, node, c_init, c_base,
-                                fpu_root if node == root else fpu_reduction)
+                if node == root:
+                    a = _pick_child(tree, node, c_init, c_base, fpu_root, forced_k[g])
+                else:
+                    a = _pick_child(tree, node, c_init, c_base, fpu_reduction, 0.0)
                 edge_n[node, a] += 1
                 edge_w[node, a] -= virtual_loss
                 c = child[node, a]

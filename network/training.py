@@ -3,6 +3,9 @@
 Loss per position (AlphaGo Zero, eq. 1):
     (z - v)^2  -  pi . log p  +  c * ||theta||^2
 with ``pi`` the search's visit distribution (policy target), ``p = softmax(logits)``,
+(the policy term only for positions whose ``policy_mask`` is true: playout cap
+randomization's fast searches teach the value alone; the batch's mean still divides by
+every position, as KataGo weighs them),
 ``z`` the game result and ``v`` the value, both from the point of view of the player to
 move, and ``c`` = ``TrainConfig.l2`` over every convolution and dense kernel. SGD with
 momentum and a step learning-rate schedule. The model is compiled with Keras' own
@@ -156,6 +159,7 @@ class Trainer:
         to_play: np.ndarray,
         policy_target: np.ndarray,
         value_target: np.ndarray,
+        policy_mask: np.ndarray | None = None,
     ) -> dict[str, float]:
         """One SGD update on one batch; returns the batch's losses before the update.
 
@@ -166,14 +170,23 @@ class Trainer:
                 to 1, pass last).
             value_target: float32[B] in [-1, 1], the game result from the point of view of
                 the player to move in that position.
+            policy_mask: bool[B], the positions whose ``policy_target`` trains the policy
+                (the other rows are ignored); ``None``: all of them.
 
-        Returns floats: ``total`` (the minimised loss), ``policy`` (cross-entropy, nats),
+        Returns floats: ``total`` (the minimised loss), ``policy`` (cross-entropy, nats,
+        mean over the masked-in positions; the minimised term is it times their share),
         ``value`` (MSE), ``l2`` (``c * ||theta||^2``, = total - policy - w * value),
         ``policy_entropy`` (mean entropy of the predicted policy, nats) and
         ``learning_rate`` (the rate this update used).
         """
         boards, to_play, policy_target, value_target = self._check(
-            boards, to_play, policy_target, value_target)
+            boards, to_play, policy_target, value_target, policy_mask)
+        share = 1.0
+        if policy_mask is not None and not np.all(policy_mask):
+            # a zero target row adds nothing to the cross-entropy (nor to its gradient)
+            policy_target = np.where(np.asarray(policy_mask)[:, None], policy_target,
+                                     np.float32(0.0)).astype(np.float32)
+            share = float(np.mean(policy_mask))
         if self.train_config.augment:
             boards, policy_target, _ = self.augment(boards, policy_target)
         rate = self.learning_rate
@@ -185,14 +198,15 @@ class Trainer:
                                 float(logs["loss"]))
         return {
             "total": total,
-            "policy": policy,
+            "policy": policy / share if share > 0 else 0.0,
             "value": value,
             "l2": total - policy - self.train_config.value_loss_weight * value,
             "policy_entropy": float(logs["policy_policy_entropy"]),
             "learning_rate": rate,
         }
 
-    def _check(self, boards: Any, to_play: Any, policy_target: Any, value_target: Any
+    def _check(self, boards: Any, to_play: Any, policy_target: Any, value_target: Any,
+               policy_mask: Any = None
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n, h = self.config.board_size, self.config.history_length
         boards = np.asarray(boards)
@@ -215,8 +229,14 @@ class Trainer:
             raise ValueError(
                 f"value_target must be in [-1, 1], got values from {value_target.min()} "
                 f"to {value_target.max()}")
-        sums = policy_target.sum(axis=1)
-        if np.any(policy_target < 0) or not np.allclose(sums, 1.0, atol=1e-3):
+        rows = np.ones(batch, np.bool_)
+        if policy_mask is not None:
+            rows = np.asarray(policy_mask)
+            if rows.dtype != np.bool_ or rows.shape != (batch,):
+                raise ValueError(f"policy_mask must be bool[{batch}], got "
+                                 f"{rows.dtype}{list(rows.shape)}")
+        sums = policy_target[rows].sum(axis=1)
+        if np.any(policy_target[rows] < 0) or not np.allclose(sums, 1.0, atol=1e-3):
             raise ValueError(
                 f"policy_target rows must be non-negative and sum to 1, got sums from "
                 f"{sums.min():.4f} to {sums.max():.4f}")

@@ -37,7 +37,9 @@ class SelfPlayGames:
         worker: stamped on every record.
 
     Attributes: ``best_version`` (stamped on games started after it is set),
-    ``moves_played`` (moves played so far, all games), ``search`` (the ``BatchedSearch``).
+    ``moves_played`` (moves played so far, all games), ``policy_targets`` (how many of
+    them had a full search, recorded as policy targets: all of them unless
+    ``SearchConfig.full_search_fraction`` < 1), ``search`` (the ``BatchedSearch``).
     """
 
     def __init__(self, evaluator: Evaluator, rules: RulesConfig, search: SearchConfig,
@@ -51,6 +53,8 @@ class SelfPlayGames:
         self.worker = worker
         self.best_version = 0
         self.moves_played = 0
+        self.policy_targets = 0
+        self._recorded: list[list[bool]] = [[] for _ in range(num_games)]
         self._moves: list[list[int]] = [[] for _ in range(num_games)]
         self._policies: list[list[tuple[np.ndarray, np.ndarray]]] = [
             [] for _ in range(num_games)]
@@ -64,6 +68,7 @@ class SelfPlayGames:
         self.search.set_root(g, Position.from_rules(self.rules))
         self._moves[g] = []
         self._policies[g] = []
+        self._recorded[g] = []
         self._would[g] = (0, -1)
         self._min_value[g] = [math.nan, math.nan]  # black's, white's
         self._version[g] = self.best_version
@@ -84,6 +89,8 @@ class SelfPlayGames:
                 finished.append(self._finish(g, position, resigned=position.to_play))
                 continue
             self._policies[g].append(quantise_policy(search.policy_target(g)))
+            self._recorded[g].append(search.full_search(g))
+            self.policy_targets += self._recorded[g][-1]
             move = search.choose_move(g)
             self._moves[g].append(move)
             search.advance(g, move)
@@ -133,6 +140,7 @@ class SelfPlayGames:
             score=score, resigned=resigned, no_resign=self.search.resign_disabled(g),
             would_resign=would, would_resign_move=would_move, worker=self.worker,
             best_version=self._version[g], min_value_black=self._min_value[g][0],
-            min_value_white=self._min_value[g][1])
+            min_value_white=self._min_value[g][1],
+            policy_recorded=np.array(self._recorded[g], np.bool_))
         self._start(g)
         return record

@@ -48,6 +48,9 @@ _SCALARS = {
 # scalars that game files written before they existed lack (read back as their default)
 _OPTIONAL_SCALARS = {"min_value_black": math.nan, "min_value_white": math.nan}
 _NAN_OK = {"score", "min_value_black", "min_value_white"}
+# the per-position flag of playout cap randomization; files written before it existed
+# lack it (every position was a policy target)
+_POLICY_RECORDED = "policy_recorded"
 
 
 class GameRecordError(ZerogoError, ValueError):
@@ -90,6 +93,10 @@ class GameRecord:
         worker: the worker that played it; best_version: the network version that played.
         session, serial: the worker process's random session number and the game's
             number among the games that process finished (0, 1, 2, ...).
+        policy_recorded: bool[T], whether position t's search was a full one whose visit
+            distribution is a policy target (playout cap randomization: a fast search's
+            distribution is kept but trains nothing; every position has a value target);
+            ``None`` means every position (``policy_target_mask``).
     """
 
     board_size: int
@@ -111,6 +118,7 @@ class GameRecord:
     serial: int = -1
     min_value_black: float = math.nan
     min_value_white: float = math.nan
+    policy_recorded: np.ndarray | None = None
     _checked: bool = field(default=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ building
@@ -143,6 +151,12 @@ class GameRecord:
         out[1::2] = -1
         return out
 
+    def policy_target_mask(self) -> np.ndarray:
+        """bool[T]: True where the position's visit distribution is a policy target."""
+        if self.policy_recorded is None:
+            return np.ones(self.num_positions, np.bool_)
+        return np.asarray(self.policy_recorded, np.bool_)
+
     def value_targets(self) -> np.ndarray:
         """int8[T]: the result from the point of view of the player to move (+1 won)."""
         return (self.to_play() * np.int8(self.winner)).astype(np.int8)
@@ -171,6 +185,8 @@ class GameRecord:
         buf = io.BytesIO()
         arrays = {k: getattr(self, k) for k in _ARRAYS}
         scalars = {k: np.asarray(getattr(self, k), dtype) for k, dtype in _SCALARS.items()}
+        if self.policy_recorded is not None:
+            arrays[_POLICY_RECORDED] = self.policy_target_mask()
         np.savez_compressed(buf, **arrays, **scalars)
         return buf.getvalue()
 
@@ -208,6 +224,13 @@ class GameRecord:
                 raise GameRecordError(f"{where}: value {key!r} is {a.dtype}{list(a.shape)}, "
                                       f"expected a {np.dtype(dtype)} scalar")
             kwargs[key] = a.item()
+        if _POLICY_RECORDED in values:
+            a = values[_POLICY_RECORDED]
+            if a.dtype != np.bool_ or a.ndim != 1:
+                raise GameRecordError(f"{where}: array {_POLICY_RECORDED!r} is "
+                                      f"{a.dtype}{list(a.shape)}, expected bool with 1 "
+                                      f"dimension(s)")
+            kwargs[_POLICY_RECORDED] = a
         record = cls(**kwargs)
         record.validate(where)
         return record
@@ -243,6 +266,9 @@ class GameRecord:
         if self.resigned and self.winner != -self.resigned:
             raise GameRecordError(f"{where}: player {self.resigned} resigned but winner is "
                                   f"{self.winner}")
+        if self.policy_recorded is not None and np.shape(self.policy_recorded) != (t,):
+            raise GameRecordError(f"{where}: {_POLICY_RECORDED} has shape "
+                                  f"{list(np.shape(self.policy_recorded))}, expected [{t}]")
         if not self.resigned and not math.isfinite(self.score):
             raise GameRecordError(f"{where}: a scored game needs a finite score")
         for key in ("min_value_black", "min_value_white"):
@@ -262,4 +288,4 @@ class GameRecord:
             or (k in _NAN_OK and math.isnan(getattr(self, k))
                 and math.isnan(getattr(other, k)))
             for k in _SCALARS
-        )
+        ) and np.array_equal(self.policy_target_mask(), other.policy_target_mask())

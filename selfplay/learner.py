@@ -121,7 +121,7 @@ class Learner:
         samples = 0
         for batch in batches:
             logs = self.trainer.train_step(batch.boards, batch.to_play, batch.policy,
-                                           batch.value)
+                                           batch.value, policy_mask=batch.policy_mask)
             for key, value in logs.items():
                 sums[key] = sums.get(key, 0.0) + value
             samples += len(batch.boards)
@@ -133,7 +133,8 @@ class Learner:
 
     def evaluate(self, batch: TrainingBatch) -> dict[str, float]:
         """``heldout_value``: mean (z - v)^2, and ``heldout_policy``: mean -pi . log p
-        (nats), of the current network on ``batch`` (no update, inference mode)."""
+        (nats, over the positions of ``batch.policy_mask``; left out when it has none),
+        of the current network on ``batch`` (no update, inference mode)."""
         from network.features import planes
 
         out = self.trainer.model.predict_on_batch(planes(batch.boards, batch.to_play))
@@ -141,8 +142,13 @@ class Learner:
         value = np.asarray(out["value"], np.float64)[:, 0]
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return {"heldout_value": float(np.mean((batch.value - value) ** 2)),
-                "heldout_policy": float(-np.mean(np.sum(batch.policy * log_p, axis=1)))}
+        cross_entropy = -np.sum(batch.policy * log_p, axis=1)
+        if batch.policy_mask is not None:
+            cross_entropy = cross_entropy[batch.policy_mask]
+        out = {"heldout_value": float(np.mean((batch.value - value) ** 2))}
+        if len(cross_entropy):
+            out["heldout_policy"] = float(np.mean(cross_entropy))
+        return out
 
     def pid(self) -> int:
         """The process id (tests kill the learner with it)."""

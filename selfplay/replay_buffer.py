@@ -8,7 +8,8 @@ games after it already hold ``window`` positions). The window may grow with the 
 arrives, before the oldest games are dropped, so the buffer grows with it. Each position
 costs its packed board (2 bits per point), a bitmap of the moves its search visited (one
 bit per move), a 16-bit share for each visited move, an offset, and a byte each for the
-player to move and the result: at most 91 + 46 + 724 + 6 = 867 bytes on 19x19 even when
+player to move, the result and whether the position is a policy target (playout cap
+randomization): at most 91 + 46 + 724 + 7 = 868 bytes on 19x19 even when
 the search visited every move, typically far less; see ``bytes_per_position``.
 
 A sampled position comes back with the ``history_length`` boards that AlphaGo Zero's
@@ -39,13 +40,15 @@ class TrainingBatch(NamedTuple):
 
     boards: int8[B, H, N, N] (index 0 the current board); to_play: int8[B];
     policy: float32[B, N*N+1] visit distributions; value: float32[B] in {-1, 0, 1},
-    the game result for the player to move.
+    the game result for the player to move; policy_mask: bool[B], True where ``policy``
+    is a policy target (a full search under playout cap randomization), ``None``: all.
     """
 
     boards: np.ndarray
     to_play: np.ndarray
     policy: np.ndarray
     value: np.ndarray
+    policy_mask: np.ndarray | None = None
 
 
 @dataclass
@@ -57,6 +60,7 @@ class _StoredGame:
     offsets: np.ndarray  # int32[T+1] into policy_probs
     policy_mask: np.ndarray  # uint8[T, ceil((N*N+1)/8)]: bit m set if move m was visited
     policy_probs: np.ndarray  # uint16[K]: the visited moves' shares, in move order
+    policy_recorded: np.ndarray  # bool[T]: the position's policy is a training target
 
     @property
     def positions(self) -> int:
@@ -65,7 +69,8 @@ class _StoredGame:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.boards, self.to_play, self.values, self.offsets,
-                                      self.policy_mask, self.policy_probs))
+                                      self.policy_mask, self.policy_probs,
+                                      self.policy_recorded))
 
 
 class ReplayBuffer:
@@ -132,6 +137,7 @@ class ReplayBuffer:
             offsets=offsets,
             policy_mask=np.packbits(visited, axis=1),
             policy_probs=dense[visited],
+            policy_recorded=record.policy_target_mask().copy(),
         ))
         self._positions += record.num_positions
         self.total_positions += record.num_positions
@@ -212,6 +218,8 @@ class ReplayBuffer:
             for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_mask,
                       g.policy_probs):
                 h.update(np.ascontiguousarray(a).tobytes())
+            if not g.policy_recorded.all():  # buffers without fast searches keep theirs
+                h.update(g.policy_recorded.tobytes())
         return h.hexdigest()
 
     # ------------------------------------------------------------------ sampling
@@ -236,7 +244,8 @@ class ReplayBuffer:
             ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
             boards = symmetry.transform_boards_each(boards, ks)
             policy = symmetry.transform_policy_each(policy, ks, self.board_size)
-        return TrainingBatch(boards, to_play, policy, value)
+        return TrainingBatch(boards, to_play, policy, value,
+                             self._policy_mask(picks, self._cumulative, 0))
 
     def sample_newest(self, batch_size: int, first_game_id: int) -> TrainingBatch | None:
         """``batch_size`` positions drawn uniformly (with replacement, no symmetries) from
@@ -256,7 +265,19 @@ class ReplayBuffer:
         cumulative = np.cumsum([self._games[i].positions
                                 for i in range(start, len(self._games))])
         picks = self._heldout_rng.integers(int(cumulative[-1]), size=batch_size)
-        return TrainingBatch(*self._gather(picks, cumulative, start))
+        return TrainingBatch(*self._gather(picks, cumulative, start),
+                             self._policy_mask(picks, cumulative, start))
+
+    def _policy_mask(self, picks: np.ndarray, cumulative: np.ndarray, first_game: int
+                     ) -> np.ndarray:
+        """bool[B]: whether each picked position (counted as in ``_gather``) is a policy
+        target."""
+        game_index = np.searchsorted(cumulative, picks, side="right")
+        out = np.empty(len(picks), np.bool_)
+        for i, (gi, pick) in enumerate(zip(game_index, picks, strict=True)):
+            g = self._games[first_game + gi]
+            out[i] = g.policy_recorded[int(pick - (cumulative[gi] - g.positions))]
+        return out
 
     def _gather(self, picks: np.ndarray, cumulative: np.ndarray, first_game: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -120,3 +120,43 @@ def test_refuses_bad_targets(tiny5):
         trainer.train_step(boards, to_play, policy[:, :-1], value)
     with pytest.raises(ValueError, match=r"needs \(None, 7, 7, 5\)"):
         Trainer(network.build_model(tiny5), NetworkConfig.tiny(7))
+
+
+def test_the_policy_loss_counts_only_masked_in_positions():
+    config = NetworkConfig(board_size=5, blocks=1, filters=8, history_length=2,
+                           value_hidden=8)
+    train = TrainConfig(learning_rates=(0.05,), lr_boundaries=(), augment=False, l2=0.0)
+    boards, to_play, policy, value = game_positions(5, 8, 2, seed=3)
+    mask = np.array([True, False] * 4)
+    other = policy.copy()
+    other[~mask] = np.roll(policy[~mask], 1, axis=1)  # other targets where masked out
+    keras.utils.set_random_seed(0)
+    first = network.build_model(config)
+    # the loss is taken in training mode (batch statistics)
+    logits = np.asarray(first(planes(boards, to_play), training=True)["policy"],
+                        np.float64)
+    log_p = logits - logits.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    cross_entropy = -(policy * log_p).sum(axis=1)
+    model = network.build_model(config)
+    trainer = Trainer(model, config, train, seed=0)  # compiled once for the three steps
+    start = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+    weights = []
+    for target, m in ((policy, mask), (other, mask), (other, None)):
+        model.set_weights(first.get_weights())
+        for variable, fresh in zip(model.optimizer.variables, start, strict=True):
+            variable.assign(fresh)  # step 0, no momentum
+        logs = trainer.train_step(boards, to_play, target, value, policy_mask=m)
+        if m is not None:
+            # reported: the mean over the masked-in positions; minimised: half of it
+            assert logs["policy"] == pytest.approx(cross_entropy[mask].mean(), rel=1e-4)
+            assert logs["total"] == pytest.approx(
+                logs["policy"] / 2 + train.value_loss_weight * logs["value"], rel=1e-4)
+        weights.append(model.get_weights())
+    # the masked-out rows' targets change nothing; unmasked, they change the update
+    for a, b in zip(weights[0], weights[1], strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert any(not np.allclose(a, c, atol=1e-6)
+               for a, c in zip(weights[0], weights[2], strict=True))
+    with pytest.raises(ValueError, match="policy_mask must be bool"):
+        trainer.train_step(boards, to_play, policy, value, policy_mask=np.ones(3, bool))

@@ -139,3 +139,20 @@ def test_pipeline_config_refuses_impossible_values():
     with pytest.raises(ConfigError, match="unknown preset 'cpu19'"):
         run_config.preset("cpu19")
     assert RunDir(".").checkpoint_name(40) == "ckpt-00000040.keras"
+
+
+def test_katago_search_is_on_in_cpu9_off_in_agz19_gates_and_older_run_files():
+    cpu9, agz19 = run_config.preset("cpu9"), run_config.preset("agz19")
+    s = cpu9.search
+    assert (s.full_search_fraction, s.fast_simulation_count(), s.forced_playout_k) == (
+        0.25, 25, 2.0)
+    a = agz19.search
+    assert (a.full_search_fraction, a.forced_playout_k) == (1.0, 0.0)
+    gate = cpu9.gate_search()
+    assert (gate.full_search_fraction, gate.forced_playout_k) == (1.0, 0.0)
+    # a run directory written before the fields existed resumes with AlphaGo Zero's search
+    lines = [line for line in cpu9.to_toml().splitlines()
+             if not line.startswith(("full_search_fraction", "fast_simulations",
+                                     "forced_playout_k"))]
+    old = RunConfig.from_toml_document(tomllib.loads("\n".join(lines)), "old config.toml")
+    assert (old.search.full_search_fraction, old.search.forced_playout_k) == (1.0, 0.0)

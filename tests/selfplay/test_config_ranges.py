@@ -38,6 +38,8 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "leaves_per_tree": [2**62], "virtual_loss": [INF], "pass_guard": ["yes"],
         "resign_threshold": [NAN], "resign_disabled_fraction": [INF],
         "resign_false_positive_target": [NAN], "initial_nodes_per_game": [2**62],
+        "full_search_fraction": [NAN, 0.0, 1.5], "fast_simulations": [HUGE, 0],
+        "forced_playout_k": [NAN, INF, -1.0],
     },
     "train": {
         "batch_size": [HUGE], "learning_rates": [(INF,), (NAN,), (0.1, 1e300, 0.01)],

@@ -103,3 +103,24 @@ def test_the_learner_reports_held_out_losses_before_it_trains():
     after = learner.evaluate(heldout)  # the network has moved since
     assert after["heldout_policy"] != pytest.approx(expected_policy, rel=1e-5)
     assert "heldout_value" not in learner.train([buf.sample(16)])
+
+
+def test_the_learner_masks_the_policy_of_fast_searches():
+    buf, _ = buffers()
+    learner = Learner(TINY, TrainConfig(batch_size=16, learning_rates=(0.1,),
+                                        lr_boundaries=()), seed=0)
+    batch = buf.sample(16)
+    mask = np.arange(16) % 4 == 0
+    policy = np.where(mask[:, None], batch.policy, 0.0).astype(np.float32)
+    masked = batch._replace(policy=policy, policy_mask=mask)
+    out = learner.trainer.model.predict_on_batch(planes(batch.boards, batch.to_play))
+    logits = np.asarray(out["policy"], np.float64)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = -np.mean(np.sum(batch.policy * log_p, axis=1)[mask])
+    assert learner.evaluate(masked)["heldout_policy"] == pytest.approx(expected, rel=1e-5)
+    assert "heldout_policy" not in learner.evaluate(masked._replace(policy_mask=~mask & mask))
+    # rows outside the mask need not be distributions: they are not targets
+    logs = learner.train([masked])
+    assert np.isfinite(logs["policy"]) and logs["steps"] == 1
+    with pytest.raises(ValueError, match="policy_target rows"):
+        learner.train([masked._replace(policy_mask=None)])
