@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,7 +38,8 @@ class SelfPlayGames:
         worker: stamped on every record.
 
     Attributes: ``best_version`` (stamped on games started after it is set),
-    ``moves_played`` (moves played so far, all games), ``search`` (the ``BatchedSearch``).
+    ``moves_played`` (moves played so far, all games), ``search`` (the ``BatchedSearch``),
+    ``on_step`` (``None``, or called after every step with game 0's moves so far).
     """
 
     def __init__(self, evaluator: Evaluator, rules: RulesConfig, search: SearchConfig,
@@ -51,6 +53,7 @@ class SelfPlayGames:
         self.worker = worker
         self.best_version = 0
         self.moves_played = 0
+        self.on_step: Callable[[list[int]], None] | None = None
         self._moves: list[list[int]] = [[] for _ in range(num_games)]
         self._policies: list[list[tuple[np.ndarray, np.ndarray]]] = [
             [] for _ in range(num_games)]
@@ -91,6 +94,8 @@ class SelfPlayGames:
             after = search.position(g)
             if after.is_over():
                 finished.append(self._finish(g, after, resigned=0))
+        if self.on_step is not None:
+            self.on_step(self._moves[0])
         return finished
 
     def set_resign_threshold(self, threshold: float | None) -> None:
