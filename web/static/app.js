@@ -29,9 +29,9 @@ async function postJSON(url, body) {
 
 // ------------------------------------------------------------------ boards
 function geometry(canvas, size) {
-  const margin = 22;
-  const step = (canvas.width - 2 * margin) / Math.max(size - 1, 1);
-  return { margin, step };
+  // the grid's first line is 0.75 steps from the edge: room for the labels and the stones
+  const step = canvas.width / (size + 0.5);
+  return { margin: 0.75 * step, step };
 }
 
 function drawBoard(canvas, size, board, opts = {}) {
@@ -49,8 +49,8 @@ function drawBoard(canvas, size, board, opts = {}) {
     const p = margin + i * step;
     ctx.beginPath(); ctx.moveTo(margin, p); ctx.lineTo(margin + (size - 1) * step, p); ctx.stroke();
     ctx.beginPath(); ctx.moveTo(p, margin); ctx.lineTo(p, margin + (size - 1) * step); ctx.stroke();
-    ctx.fillText(LETTERS[i], p, margin / 2 - 2);
-    ctx.fillText(String(size - i), margin / 2 - 2, p);
+    ctx.fillText(LETTERS[i], p, margin * 0.3);
+    ctx.fillText(String(size - i), margin * 0.3, p);
   }
   const heat = opts.policy;
   let stones = 0;
@@ -119,9 +119,11 @@ function plot(canvas, series, yLabel) {
   for (const s of series) {
     if (!s.points.length) continue;
     ctx.strokeStyle = s.color; ctx.fillStyle = s.color; ctx.lineWidth = 1.5;
-    ctx.beginPath();
-    s.points.forEach((p, i) => (i ? ctx.lineTo(sx(p[0]), sy(p[1])) : ctx.moveTo(sx(p[0]), sy(p[1]))));
-    ctx.stroke();
+    if (s.line !== false) {
+      ctx.beginPath();
+      s.points.forEach((p, i) => (i ? ctx.lineTo(sx(p[0]), sy(p[1])) : ctx.moveTo(sx(p[0]), sy(p[1]))));
+      ctx.stroke();
+    }
     if (s.dots) for (const p of s.points) { ctx.beginPath(); ctx.arc(sx(p[0]), sy(p[1]), 3, 0, 7); ctx.fill(); }
     ctx.textAlign = "right"; ctx.textBaseline = "top"; ctx.fillText(s.name, W - R - 4, legendY);
     legendY += 13;
@@ -151,7 +153,7 @@ async function refreshRun() {
     const cands = run.gates.filter((g) => g.time && g.elo_scale !== null)
       .map((g) => [minutes(g.time), g.elo_scale]);
     plot($("elo-plot"), [{ name: "best", color: "#2a7a2a", points: elo, dots: true },
-                         { name: "candidates", color: "#c07020", points: cands, dots: true }], "Elo");
+                         { name: "candidates", color: "#c07020", points: cands, dots: true, line: false }], "Elo");
     const body = $("gates").querySelector("tbody");
     body.innerHTML = "";
     for (const g of [...run.gates].reverse()) {
