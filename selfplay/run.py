@@ -271,19 +271,18 @@ def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pi
     if out.log_path is not None:
         out.log(f"messages of TensorFlow, Ray and the actors: {out.log_path} "
                 f"(--verbose shows them here)")
-    web = WebPage(run_dir.root, args.web_port)
-    if not args.no_web:
-        url = web.start()
-        out.log(f"web page: {url}" if url else f"warning: {web.error}")
     try:
         started_here, dashboard = start_ray(args.address)
     except RayStartError as exc:
-        web.stop()
         out.error(f"error: {exc}")
         return 2
     if started_here and dashboard:
         out.log(f"Ray dashboard: {dashboard}")
+    web = WebPage(run_dir.root, args.web_port)
     try:
+        if not args.no_web:
+            url = web.start()
+            out.log(f"web page: {url}" if url else f"warning: {web.error}")
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
         if pipeline.failed:
