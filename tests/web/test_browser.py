@@ -60,7 +60,8 @@ def test_the_page_renders_the_plots_the_boards_and_the_game_list(page, tmp_path)
     assert page.evaluate("document.querySelectorAll('#games li').length") == GAMES
     page.wait_for("Number(document.getElementById('loss-plot').dataset.points) > 0")
     assert int(data(page, "loss-plot", "points")) == 12  # 3 losses x 4 steps
-    assert int(data(page, "elo-plot", "points")) == 2 + 2  # the best twice, 2 candidates
+    # the best as a step line (start, before and after its promotion), 2 candidates
+    assert int(data(page, "elo-plot", "points")) == 3 + 2
     assert page.evaluate("document.querySelectorAll('#gates tbody tr').length") == 2
     live = json.loads(server.run_dir.live_game_path.read_text())
     page.wait_for(f"document.getElementById('live-board').dataset.moves === "

@@ -125,7 +125,10 @@ function plot(canvas, series, yLabel) {
       ctx.stroke();
     }
     if (s.dots) for (const p of s.points) { ctx.beginPath(); ctx.arc(sx(p[0]), sy(p[1]), 3, 0, 7); ctx.fill(); }
-    ctx.textAlign = "right"; ctx.textBaseline = "top"; ctx.fillText(s.name, W - R - 4, legendY);
+    ctx.textAlign = "right"; ctx.textBaseline = "top";
+    const w = ctx.measureText(s.name).width;
+    ctx.fillStyle = "rgba(255, 255, 255, 0.85)"; ctx.fillRect(W - R - 6 - w, legendY - 1, w + 4, 13);
+    ctx.fillStyle = s.color; ctx.fillText(s.name, W - R - 4, legendY);
     legendY += 13;
   }
   ctx.lineWidth = 1;
@@ -149,10 +152,14 @@ async function refreshRun() {
       `games ${run.games} | positions ${run.positions} | learner steps ${run.learner_steps} | ` +
       `gates ${run.generation} | best ${run.best} (v${run.best_version}, Elo ${(run.best_elo ?? 0).toFixed(0)})` +
       (run.running ? " | training" : " | stopped");
-    const elo = run.elo.map((p) => [minutes(p.time), p.elo]);
+    // the best's Elo holds until the next promotion: a step line
+    const elo = run.elo.flatMap((p, i) => {
+      const at = [minutes(p.time), p.elo];
+      return i ? [[at[0], run.elo[i - 1].elo], at] : [at];
+    });
     const cands = run.gates.filter((g) => g.time && g.elo_scale !== null)
       .map((g) => [minutes(g.time), g.elo_scale]);
-    plot($("elo-plot"), [{ name: "best", color: "#2a7a2a", points: elo, dots: true },
+    plot($("elo-plot"), [{ name: "best", color: "#2a7a2a", points: elo },
                          { name: "candidates", color: "#c07020", points: cands, dots: true, line: false }], "Elo");
     const body = $("gates").querySelector("tbody");
     body.innerHTML = "";
