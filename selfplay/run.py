@@ -15,7 +15,9 @@ network).
 A run started with the default ``--address local`` starts a Ray of its own that listens
 on 127.0.0.1 only (``selfplay.ray_session``). The terminal shows the run's own messages
 and its status line; what TensorFlow, Ray and the actors print goes to
-``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``).
+``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``). The run's web
+page (``python -m web``, in a process of its own: ``selfplay.web_page``) is served on
+127.0.0.1 and its address printed (``--web-port``, ``--no-web``).
 """
 
 from __future__ import annotations
