@@ -22,7 +22,8 @@ class WebPage:
 
     ``url`` is the page's address once started (``None`` when it could not start: the
     reason is in ``error``; training goes on without the page). The child's own output
-    goes where this process's stderr goes (the run's log).
+    goes where this process's stderr goes (the run's log); it ends by itself when this
+    process ends, even by a ``kill -9``.
     """
 
     def __init__(self, run_dir: str | os.PathLike, port: int = 0) -> None:
@@ -39,7 +40,8 @@ class WebPage:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
                                                               env.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "web", str(self.run_dir), "--port", str(self.port)],
+            [sys.executable, "-m", "web", str(self.run_dir), "--port", str(self.port),
+             "--exit-with-parent"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env)
         ready, _, _ = select.select([self.proc.stdout], [], [], STARTUP_SECONDS)
         line = self.proc.stdout.readline().decode(errors="replace") if ready else ""

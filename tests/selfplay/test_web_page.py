@@ -46,3 +46,33 @@ def test_the_run_flags_choose_the_port_or_no_page():
         parser.parse_args(["--web-port", "65536"])
     with pytest.raises(ValueError, match="65536"):
         WebPage(".", 65536)
+
+
+def test_the_page_ends_when_the_run_is_killed(tmp_path):
+    """A run killed with -9 cannot stop its page: the page notices and ends by itself."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys, time; from selfplay.web_page import WebPage; "
+            f"w = WebPage({str(tmp_path)!r}); w.start(); print(w.proc.pid, flush=True); "
+            "time.sleep(600)")
+    run = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE,
+                           text=True, env={**os.environ, "PYTHONPATH": str(root)})
+    page = int(run.stdout.readline())
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(page, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.5)
+    else:
+        os.kill(page, signal.SIGKILL)
+        raise AssertionError(f"the page (pid {page}) outlived its killed run by 60 s")
