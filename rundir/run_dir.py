@@ -13,6 +13,8 @@ Layout::
     <run>/games/<shard>/<id>.npz every finished game, written the moment it arrives
     <run>/sgf/<id>.sgf           a sample of the games as SGF
     <run>/logs/                  TensorBoard event files (driver process only)
+    <run>/live.json              one self-play game in progress, rewritten every move
+                                 (``selfplay.live_game``; read by the web page)
 
 Every write goes to a temporary file in the same folder, then ``os.replace``: a crash at
 any moment leaves either the old or the new version of each file. Anything that fails to
@@ -104,6 +106,10 @@ class RunDir:
     @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def live_game_path(self) -> Path:
+        return self.root / "live.json"
 
     def game_path(self, game_id: int) -> Path:
         """``games/<shard>/<id>.npz`` of game ``game_id`` (0-based, in arrival order)."""

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install everything the tests need on a fresh Debian/Ubuntu machine, then lint and test.
+# Install everything the tests need on a fresh Debian/Ubuntu machine (GNU Go, and Chromium for
+# the web page's browser test), then lint and test.
 # This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x /usr/games/gnugo ]; then
+if [ ! -x /usr/games/gnugo ] || ! command -v chromium >/dev/null; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq gnugo >/dev/null
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq gnugo chromium >/dev/null
 fi
 python -m pip install -q -e '.[test]'
 python -m pip install -q -e '.[jax]'

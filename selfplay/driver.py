@@ -152,7 +152,8 @@ class Pipeline:
 
         tf.config.set_visible_devices([], "GPU")
         self.tb = TensorBoardLog(rd.logs_dir)
-        self.crew = Crew(self.config, plan, self.log)
+        self.crew = Crew(self.config, plan, self.log,
+                         live_path=str(rd.live_game_path.resolve()))
         self._start_learner(named=True)
         if not self.state.best:  # a fresh run: the initial network is the first best
             name = RunDir.checkpoint_name(0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -39,7 +40,8 @@ class SelfPlayGames:
     Attributes: ``best_version`` (stamped on games started after it is set),
     ``moves_played`` (moves played so far, all games), ``policy_targets`` (how many of
     them had a full search, recorded as policy targets: all of them unless
-    ``SearchConfig.full_search_fraction`` < 1), ``search`` (the ``BatchedSearch``).
+    ``SearchConfig.full_search_fraction`` < 1), ``search`` (the ``BatchedSearch``),
+    ``on_step`` (``None``, or called after every step with game 0's moves so far).
     """
 
     def __init__(self, evaluator: Evaluator, rules: RulesConfig, search: SearchConfig,
@@ -55,6 +57,7 @@ class SelfPlayGames:
         self.moves_played = 0
         self.policy_targets = 0
         self._recorded: list[list[bool]] = [[] for _ in range(num_games)]
+        self.on_step: Callable[[list[int]], None] | None = None
         self._moves: list[list[int]] = [[] for _ in range(num_games)]
         self._policies: list[list[tuple[np.ndarray, np.ndarray]]] = [
             [] for _ in range(num_games)]
@@ -98,6 +101,8 @@ class SelfPlayGames:
             after = search.position(g)
             if after.is_over():
                 finished.append(self._finish(g, after, resigned=0))
+        if self.on_step is not None:
+            self.on_step(self._moves[0])
         return finished
 
     def set_resign_threshold(self, threshold: float | None) -> None:

@@ -15,7 +15,9 @@ network).
 A run started with the default ``--address local`` starts a Ray of its own that listens
 on 127.0.0.1 only (``selfplay.ray_session``). The terminal shows the run's own messages
 and its status line; what TensorFlow, Ray and the actors print goes to
-``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``).
+``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``). The run's web
+page (``python -m web``, in a process of its own: ``selfplay.web_page``) is served on
+127.0.0.1 and its address printed (``--web-port``, ``--no-web``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from rundir.stored_config import read_stored_config
 from rundir.toml_config import ConfigError, load_toml
 from selfplay.ray_session import LOCAL, RayStartError, listen_on_loopback_only, start_ray
 from selfplay.run_output import LOG_NAME, RunOutput
+from selfplay.web_page import WebPage
 
 
 def _int_at_least(low: int) -> Callable[[str], int]:
@@ -47,6 +50,13 @@ def _int_at_least(low: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
         return value
     return parse
+
+
+def _port(text: str) -> int:
+    value = _int_at_least(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number up to 65535, got {value}")
+    return value
 
 
 def _number(low: float, open_low: bool = False, high: float = math.inf
@@ -125,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--status-every", type=_number(0, open_low=True),
       help="seconds between status lines (default 2)")
     a("--seed", type=_int_at_least(0), help="random seed of the run (default 0)")
+    a("--web-port", type=_port, default=0, help="port of the run's web page on "
+      "127.0.0.1 (default 0: a free port, printed at the start)")
+    a("--no-web", action="store_true", help="do not serve the run's web page")
     a("--verbose", action="store_true", help="show the messages of TensorFlow, Ray and the "
       "actors on the terminal (by default they go to <run-dir>/logs/run.log)")
     return parser
@@ -267,7 +280,11 @@ def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pi
         return 2
     if started_here and dashboard:
         out.log(f"Ray dashboard: {dashboard}")
+    web = WebPage(run_dir.root, args.web_port)
     try:
+        if not args.no_web:
+            url = web.start()
+            out.log(f"web page: {url}" if url else f"warning: {web.error}")
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
         if pipeline.failed:
@@ -276,6 +293,7 @@ def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pi
         out.error(f"error: {exc}")
         return 2
     finally:
+        web.stop()
         if started_here:
             ray.shutdown()
     return 0

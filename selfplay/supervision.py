@@ -81,11 +81,14 @@ class Crew:
 
     Args:
         config: the run's config; plan: the placement plan (``selfplay.placement``);
-        log: one line per event.
+        log: one line per event; live_path: the file where worker 0 shows one game in
+        progress (``selfplay.live_game``; ``None``: nowhere).
     """
 
-    def __init__(self, config: RunConfig, plan: Any, log: Callable[[str], None]) -> None:
+    def __init__(self, config: RunConfig, plan: Any, log: Callable[[str], None],
+                 live_path: str | None = None) -> None:
         self.config = config
+        self.live_path = live_path
         self.plan = plan
         self.log = log
         self.learner: Any = None
@@ -132,7 +135,8 @@ class Crew:
             plan.workers[i], self.name(f"worker-{i}"), self.name(f"inference-{server}"),
             c.network.board_size, c.network.history_length,
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
-            rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
+            rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i,
+            live_path=self.live_path if i == 0 else None)
 
     def restart(self, handle: Any) -> None:
         """End ``handle``'s process; Ray starts it again (workers, servers, gatekeeper)."""

@@ -26,6 +26,7 @@ from go import RulesConfig
 from mcts import Evaluator, SearchConfig
 from selfplay.game_loop import SelfPlayGames
 from selfplay.game_record import GameRecord
+from selfplay.live_game import LiveGameWriter
 
 
 @dataclass
@@ -58,10 +59,13 @@ class SelfPlayWorker:
         seed: run seed; the worker's generator mixes in ``worker`` and the process id, so
             a restarted worker does not replay the games of its previous life.
         worker: this worker's index in the run.
+        live_path: a file where the first game in progress is shown, rewritten every move
+            (``selfplay.live_game``); ``None``: not shown.
     """
 
     def __init__(self, evaluator: Evaluator | list[Evaluator], rules: RulesConfig,
-                 search: SearchConfig, games: int, seed: int = 0, worker: int = 0) -> None:
+                 search: SearchConfig, games: int, seed: int = 0, worker: int = 0,
+                 live_path: str | None = None) -> None:
         evaluators = list(evaluator) if isinstance(evaluator, list | tuple) else [evaluator]
         if not 1 <= len(evaluators) <= games:
             raise ValueError(f"need between 1 and games={games} evaluators, got "
@@ -77,6 +81,8 @@ class SelfPlayWorker:
         self._pool = (ThreadPoolExecutor(len(self._groups), thread_name_prefix="games")
                       if len(self._groups) > 1 else None)
         self._serial = 0
+        if live_path is not None:
+            self._groups[0].on_step = LiveGameWriter(live_path, rules.size, rules.komi, worker)
 
     def set_resign_threshold(self, threshold: float | None) -> None:
         """Resign below ``threshold`` (``None``: never) in every move searched from now on,

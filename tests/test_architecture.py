@@ -23,11 +23,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("go", "network", "mcts", "rundir", "arena", "selfplay", "gtp", "benchmarks")
+PACKAGES = ("go", "network", "mcts", "rundir", "arena", "selfplay", "gtp", "web", "benchmarks")
 
 # The project packages each package may import (itself included), from DESIGN.md:
 # go <- everything; network, mcts <- rundir, gtp, arena, selfplay; rundir <- gtp, arena,
 # selfplay; gtp <- arena; arena <- selfplay; nothing imports selfplay but benchmarks.
+# web (the run's page) may import go, network, mcts, rundir, gtp and arena; only the
+# benchmarks import it (``python -m selfplay.run`` starts it as ``python -m web``).
 ALLOWED = {
     "go": {"go"},
     "network": {"go", "network"},
@@ -36,6 +38,7 @@ ALLOWED = {
     "gtp": {"go", "network", "mcts", "rundir", "gtp"},
     "arena": {"go", "network", "mcts", "rundir", "gtp", "arena"},
     "selfplay": {"go", "network", "mcts", "rundir", "arena", "selfplay"},
+    "web": {"go", "network", "mcts", "rundir", "gtp", "arena", "web"},
     "benchmarks": set(PACKAGES),
 }
 # Outside libraries a package must never import: go and mcts run without the network's
@@ -47,6 +50,7 @@ FORBIDDEN_LIBRARIES = {
     "rundir": {"ray"},
     "arena": {"ray"},
     "gtp": {"ray"},
+    "web": {"ray"},
 }
 
 

@@ -118,6 +118,7 @@ def test_a_local_run_keeps_library_noise_off_the_terminal(local_run: LocalRun) -
     assert not noisy, "library messages on the terminal:\n" + "\n".join(noisy[:20])
     assert "gen 0 | best v0" in output  # the status line
     assert "stopped (1 generations)" in output  # the final message
+    assert "web page: http://127.0.0.1:" in output  # the run's page, on the loopback
     # The libraries' messages are kept, in the run directory's log.
     log = (local_run.run_dir / "logs" / "run.log").read_text()
     assert "Started a local Ray instance" in log
