@@ -34,7 +34,7 @@ FLAGS = ["--network", "tiny", "--board-size", "5", "--workers", "1", "--games-pe
          "--no-gate-sprt", "--steps-per-generation", "2", "--batch-size", "8", "--window",
          "300", "--train-start", "20", "--samples-per-position", "1", "--sgf-every", "1",
          "--status-every", "0.5", "--seed", "3", "--generations", "1",
-         "--verbose"]  # the kill message and the driver's lines on the terminal, not run.log
+         "--no-web", "--verbose"]  # the kill message and the driver's lines on the terminal, not run.log
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400), pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")]
