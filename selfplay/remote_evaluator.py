@@ -65,10 +65,11 @@ class RemoteEvaluator:
         for the player to move."""
         if isinstance(self._server, str):
             self._server = ray.get_actor(self._server)
+        args = (boards, to_play, legal) if self.network is None else (
+            boards, to_play, legal, self.network)
         try:
-            priors, values, version = ray.get(
-                self._server.evaluate.remote(boards, to_play, legal, self.network),
-                timeout=self.timeout)
+            priors, values, version = ray.get(self._server.evaluate.remote(*args),
+                                              timeout=self.timeout)
         except ray.exceptions.GetTimeoutError:
             raise InferenceTimeoutError(
                 f"{self._name} did not answer within {self.timeout:g} s (stuck, or cannot "
