@@ -99,10 +99,10 @@ class InferenceServer:
             if self._ready is None:
                 self._ready = asyncio.Event()
             await self._ready.wait()
-        future = asyncio.get_running_loop().create_future()
         if network is not None and network not in self._networks:
             raise KeyError(f"this inference server holds no network {network!r} (held: "
                            f"{sorted(self._networks)}); restarted?")
+        future = asyncio.get_running_loop().create_future()
         self._queue.append((np.asarray(boards), np.asarray(to_play), np.asarray(legal),
                             future, network))
         if self._runner is None or self._runner.done():
@@ -186,8 +186,9 @@ class InferenceServer:
         return key
 
     def _load_network(self, key: str, weights: list[np.ndarray]) -> None:
-        evaluator = self._networks.pop(key, None) or self._spare
-        self._spare = None
+        evaluator = self._networks.get(key)
+        if evaluator is None:
+            evaluator, self._spare = self._spare, None
         if evaluator is None:  # a copy of the served model: same layers, same precision
             import keras
 
