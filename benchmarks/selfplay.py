@@ -11,6 +11,15 @@ Records (``bench: "selfplay"``):
     windows and raw measurements alternate; each side reports its best window. The
     learner and the gatekeeper are not running.
   * ``positions_per_s``: moves (training positions) played per second, same runs.
+  * ``gate_cost_share`` and ``resign_false_positive_rate``: from a one-generation training
+    run (``python -m selfplay.run``'s pipeline on the same local Ray; 5x5, the tiny
+    network, cpu9's proportions scaled down: a gate of 8 games at 6 simulations against
+    a generation of 32 steps x 16 samples at 1 per position of 16-simulation self-play,
+    like cpu9's 64 games x 40 simulations against 12,800 moves x 100). The first: the
+    gate's network evaluations over one generation's self-play evaluations (the driver's
+    gate line); the second: the share of resign-disabled games where a player would have
+    resigned and then won (``null`` when none would have resigned; the run's counts say
+    how many games it rests on).
   * ``buffer_bytes_per_position`` for 9x9 and 19x19: in-memory replay buffer cost per
     position of real self-play games (9x9: full games, cpu9 search; 19x19: the first 100
     moves, 800 simulations as AlphaGo Zero). The search uses uniform priors, which spreads
@@ -163,6 +172,48 @@ def _throughput(workers: int, seconds: float, reps: int) -> list[dict[str, Any]]
     ]
 
 
+GATE_RUN_FLAGS = [
+    "--network", "tiny", "--board-size", "5", "--workers", "2", "--games-per-worker", "4",
+    "--simulations", "16", "--gate-simulations", "6", "--gate-games", "8",
+    "--steps-per-generation", "32", "--batch-size", "16", "--samples-per-position", "1",
+    "--window", "600", "--train-start", "150", "--sgf-every", "0", "--generations", "1",
+    "--seed", "1"]
+
+
+def _gate_records() -> list[dict[str, Any]]:
+    """Run one generation of training (Ray already up) and read its gate and resign
+    statistics from the run's state."""
+    import tempfile
+    from pathlib import Path
+
+    from selfplay.driver import Pipeline
+    from selfplay.run import build_parser, resolve_config
+
+    with tempfile.TemporaryDirectory() as tmp:
+        args = build_parser().parse_args(
+            [*GATE_RUN_FLAGS, "--run-dir", str(Path(tmp) / "run"), "--status-every", "60"])
+        config, run_dir = resolve_config(args)
+        lines: list[str] = []
+        state = Pipeline(config, run_dir, log=lines.append).run()
+    if not state.gates:
+        raise RuntimeError("the benchmark's training run played no gate:\n"
+                           + "\n".join(lines[-20:]))
+    gate = state.gates[-1]
+    common = {"bench": "selfplay", "run": "5x5 tiny, 1 generation", "games": state.games,
+              "positions": state.positions}
+    rate = (state.resign_false_positives / state.resign_would_have
+            if state.resign_would_have else None)
+    return [
+        {**common, "metric": "gate_cost_share", "value": gate.gate_cost_share,
+         "unit": "share", "gate_games": gate.games, "gate_evaluations": gate.evaluations,
+         "generation_evaluations": dict(gate.report).get("generation_evaluations")},
+        {**common, "metric": "resign_false_positive_rate",
+         "value": None if rate is None else round(rate, 4), "unit": "share",
+         "no_resign_games": state.no_resign_games, "would_have_resigned":
+         state.resign_would_have, "false_positives": state.resign_false_positives},
+    ]
+
+
 def run(quick: bool) -> Iterator[dict[str, Any]]:
     """Yield the records described in the module docstring."""
     yield from _buffer_records(quick)
@@ -174,5 +225,6 @@ def run(quick: bool) -> Iterator[dict[str, Any]]:
     try:
         for workers in ((1, 2) if quick else (1, 2, 4)):
             yield from _throughput(workers, 5.0 if quick else 15.0, 2 if quick else 3)
+        yield from _gate_records()
     finally:
         ray.shutdown()

@@ -154,6 +154,16 @@ class BatchedSearch:
             c = self._make_root(position)
         self._install_root(g, position, c)
 
+    def drop_tree(self, game: int) -> None:
+        """Forget ``game``'s tree (every evaluation in it) and start a fresh one at the same
+        position; the game's resign draw (``resign_disabled``) is kept. Call it when the
+        evaluator's network changed (a promotion), so no reused subtree keeps values of
+        the old network."""
+        g = self._game(game)
+        position = self._position(g)
+        self.pool.free_subtree(int(self._roots[g]))
+        self._install_root(g, position, self._make_root(position))
+
     def position(self, game: int) -> Position:
         """The position at the root of ``game``'s tree."""
         return self._position(self._game(game))

@@ -98,6 +98,18 @@ class PipelineConfig:
         seed: seeds every random generator of the run (workers derive theirs from it).
         sgf_every: write every n-th finished game as SGF into ``sgf/`` (0: none).
         status_every: seconds between status lines (and TensorBoard scalars).
+
+    Gate cost (``gate_cost_share`` in the driver's gate line and the state: the gate's
+    network evaluations over one generation's self-play evaluations, aim <= 25%). A
+    generation's self-play is ``steps_per_generation * batch_size / samples_per_position``
+    moves of ``simulations`` evaluations each; a gate at most ``gate_games`` games of ``L``
+    moves at ``gate_simulations``. ``cpu9``: 200 x 128 / 2 = 12,800 moves x 100 = 1.28M
+    evaluations; 64 games (32 colour pairs) x 40 simulations x ``L`` = ``L`` / 500 of it,
+    at most 25% for games up to 125 moves (77% of the 162-move cap; the SPRT, 0.5 against
+    0.6 at 5% / 5%, stops clear gates sooner). The price: a 64-game gate separates
+    strengths coarsely (at equal strength, 0.55 of 64 games is about a 1-in-5 chance).
+    ``agz19``: 1,000 x 2,048 moves x 800 = 1.6G evaluations; 400 games x 800 x ~250 moves
+    is ~5%.
     """
 
     workers: int = 4
@@ -362,7 +374,8 @@ def _cpu9() -> RunConfig:
         network=network,
         search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
                             resign_threshold=-0.9, **_CPU9_KATAGO_SEARCH),
-        pipeline=PipelineConfig(window=50_000, window_max=500_000, samples_per_position=2.0),
+        pipeline=PipelineConfig(window=50_000, window_max=500_000, samples_per_position=2.0,
+                                gate_games=64, gate_simulations=40),
         train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),
                           lr_boundaries=(100_000, 200_000)),
     )

@@ -117,6 +117,9 @@ class GateRecord:
     promoted: the candidate became the best; time: Unix time (s) of the result. ``wins``,
     ``losses``, ``draws`` and ``games`` count the candidate's games; ``elo`` (and its
     interval ``elo_low``/``elo_high``) is the candidate's Elo relative to the best.
+    ``evaluations``: network evaluations the gate cost (both sides); ``gate_cost_share``:
+    those divided by the self-play evaluations of one generation (the positions the
+    learner's pace asks per generation times the evaluations per move self-play spent).
     ``report`` holds the match report's other keys, kept as they were written.
     """
 
@@ -133,6 +136,8 @@ class GateRecord:
     elo: float | None = None
     elo_low: float | None = None
     elo_high: float | None = None
+    evaluations: int | None = None
+    gate_cost_share: float | None = None
     report: tuple[tuple[str, Any], ...] = ()
 
     _SPEC = {"generation": (int, 0, True), "candidate": (str, None, True),
@@ -140,7 +145,8 @@ class GateRecord:
              "time": (_NUMBER, None, False), "games": (int, 0, False),
              "wins": (int, 0, False), "losses": (int, 0, False), "draws": (int, 0, False),
              "win_rate": (_NUMBER, 0, False), "elo": (_NUMBER, None, False),
-             "elo_low": (_NUMBER, None, False), "elo_high": (_NUMBER, None, False)}
+             "elo_low": (_NUMBER, None, False), "elo_high": (_NUMBER, None, False),
+             "evaluations": (int, 0, False), "gate_cost_share": (_NUMBER, 0, False)}
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> GateRecord:
@@ -169,7 +175,11 @@ class RunState:
 
     Counters are totals over every session of the run. ``best``, ``learner_checkpoint``
     and ``pending_candidate`` are file names in ``checkpoints/`` (``""``: none yet).
-    ``best_elo`` is the best network's Elo relative to the initial network.
+    ``gate_elo_sum`` adds up the Elo estimates of the promoting gates: it is NOT the best
+    network's Elo relative to the initial one. Each gate's estimate is noisy and only the
+    candidates that scored well are promoted, so the sum is biased upward (the more, the
+    noisier the gates); ``arena``'s ladder rates checkpoints honestly. State files written
+    before the rename hold it as ``best_elo``, which loads as ``gate_elo_sum``.
 
     Resignation (``selfplay.resign_calibration``): ``resign_threshold`` is the calibrated
     threshold (``None``: not calibrated yet, the run config's applies); ``resign_history``
@@ -187,7 +197,7 @@ class RunState:
     generation: int = 0  # gate matches played
     best: str = ""  # file name of the best checkpoint in checkpoints/
     best_version: int = 0  # promotions so far (0: the initial network)
-    best_elo: float = 0.0
+    gate_elo_sum: float = 0.0  # sum of promoting gates' Elo estimates (biased upward)
     gates: tuple[GateRecord, ...] = ()  # oldest first
     elapsed_seconds: float = 0.0  # wall time of all sessions of this run
     no_resign_games: int = 0  # games played with resignation disabled
@@ -204,7 +214,7 @@ class RunState:
     _SPEC = {"version": (int, None, True), "games": _COUNTER, "positions": _COUNTER,
              "learner_steps": _COUNTER, "samples_trained": _COUNTER,
              "generation": _COUNTER, "best": (str, None, True),
-             "best_version": _COUNTER, "best_elo": (_NUMBER, None, True),
+             "best_version": _COUNTER, "gate_elo_sum": (_NUMBER, None, True),
              "gates": (list, None, True), "elapsed_seconds": (_NUMBER, 0, True),
              "no_resign_games": _COUNTER, "resign_false_positives": _COUNTER,
              "resign_would_have": _COUNTER, "buffer_digest": (str, None, True),
@@ -217,7 +227,10 @@ class RunState:
     @classmethod
     def from_json(cls, obj: Any, where: str) -> RunState:
         """Validate a decoded ``state.json`` read from ``where`` (``RunDirError`` naming
-        ``where`` and the key)."""
+        ``where`` and the key). The key ``best_elo`` of older files is read as
+        ``gate_elo_sum``."""
+        if isinstance(obj, dict) and "best_elo" in obj and "gate_elo_sum" not in obj:
+            obj = {("gate_elo_sum" if k == "best_elo" else k): v for k, v in obj.items()}
         values, _ = _read_fields(cls, obj, where, open_schema=False)
         if values["version"] != STATE_VERSION:
             raise RunDirError(f"{where}: state version {values['version']} is not "

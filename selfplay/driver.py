@@ -8,9 +8,12 @@ The driver process holds the replay buffer and the run directory; actors do the 
 * the learner trains on batches the driver samples from the buffer, and every
   ``steps_per_generation`` steps returns a candidate checkpoint (bytes), which the driver
   writes to ``checkpoints/`` (``selfplay.promotion``);
-* the gatekeeper plays each candidate against the best; a promotion puts the new weights
-  into Ray's object store once (``ray.put``) and announces ``(version, reference)`` to the
-  inference servers.
+* the gatekeeper plays each candidate against the best, its leaves evaluated by an
+  inference server (which holds the candidate for the gate's length), with the run's
+  calibrated resign threshold; a promotion puts the new weights into Ray's object store
+  once (``ray.put``) and announces ``(version, reference)`` to the inference servers. Each
+  gate's ``gate_cost_share`` (its network evaluations over one generation's self-play
+  evaluations) is logged, recorded in the state and in TensorBoard.
 
 Pace (``selfplay.pacing``): the learner samples ``samples_per_position`` positions per new
 self-play position; it waits when it is ahead, and workers wait when it is more than
@@ -112,6 +115,8 @@ class Pipeline:
         self.watchdog = Watchdog()
         self.rates = Rates(time.monotonic(), 0, 0)
         self._steps_scheduled = 0
+        self._selfplay_evaluations = 0  # this session's, for the gates' cost share
+        self._selfplay_moves = 0
         self._fresh_from = 0  # first game id no training call has sampled yet
         self._session_start = time.monotonic()
         self._last_server_check = time.monotonic()
@@ -159,7 +164,7 @@ class Pipeline:
             name = RunDir.checkpoint_name(0)
             keras_bytes, json_bytes, weights = ray.get(self.crew.learner.checkpoint.remote(
                 {"generation": 0, "samples_trained": 0, "parent": None, "promoted": True,
-                 "elo": 0.0}))
+                 "gate_elo_sum": 0.0}))
             rd.write_checkpoint(name, keras_bytes, json_bytes)
             self.state = self.state.replace(best=name, learner_checkpoint=name)
             self.publish()
@@ -283,6 +288,8 @@ class Pipeline:
             return
         self.strikes.succeed(f"worker {w}")
         self.rates.add_report(report.evaluations, report.moves)
+        self._selfplay_evaluations += report.evaluations
+        self._selfplay_moves += report.moves
         for record in report.games:
             games = self.state.games
             self.state = self.ingest.ingest(self.state, record)
@@ -349,6 +356,7 @@ class Pipeline:
             self._gate_failed(name, cand_ref, exc)
             return
         self.strikes.succeed("gate")
+        report = promotion.with_cost_share(report, self._generation_evaluations())
         self.state, gate = promotion.record_gate(self.run_dir, self.state, name, report)
         if gate.promoted:
             self.best_ref = cand_ref  # already in the object store: one ray.put per best
@@ -357,8 +365,20 @@ class Pipeline:
         s = self.state
         self.tb.scalars({"gate/win_rate": gate.win_rate, "gate/elo": gate.elo,
                          "gate/games": gate.games, "gate/promoted": float(gate.promoted),
-                         "elo/best": s.best_elo}, s.generation)
+                         "gate/cost_share": gate.gate_cost_share,
+                         "gate/evaluations": gate.evaluations,
+                         "elo/gate_elo_sum": s.gate_elo_sum}, s.generation)
         self.publish()
+
+    def _generation_evaluations(self) -> float:
+        """One generation's self-play evaluations (``promotion.generation_evaluations``),
+        at this session's evaluations per move (the search's simulations before any
+        worker reported)."""
+        p = self.config.pipeline
+        per_move = (self._selfplay_evaluations / self._selfplay_moves if self._selfplay_moves
+                    else float(self.config.search.num_simulations))
+        return promotion.generation_evaluations(per_move, p.steps_per_generation,
+                                                self.pace.batch, p.samples_per_position)
 
     # ------------------------------------------------------------------ failures
     def _give_up(self, role: str, exc: BaseException | str) -> None:
@@ -492,9 +512,12 @@ class Pipeline:
         p = self.config.pipeline
         name, cand_ref = self.candidate
         self.candidate = None
-        ref = self.crew.gatekeeper.play.remote(cand_ref, self.best_ref, p.gate_games,
-                                               p.gate_threshold, gate_sprt(p),
-                                               p.gate_parallel_games)
+        threshold = current_threshold(self.state, self.config.search.resign_threshold)
+        # The best is the network the gate's inference server serves (best_version).
+        ref = self.crew.gatekeeper.play.remote(
+            cand_ref, None, p.gate_games, p.gate_threshold, gate_sprt(p),
+            p.gate_parallel_games, resign_threshold=threshold,
+            best_version=self.state.best_version)
         self.gate_call = (ref, name, cand_ref)
         self.log(f"gate {self.state.generation + 1}: {name} against {self.state.best}")
 

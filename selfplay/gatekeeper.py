@@ -12,11 +12,21 @@ many running at once do not decide the match ahead of the long ones. The match s
 ``opening_moves`` moves sampled from the best network's policy at temperature 1
 (``arena.openings``), different for every pair, so that deterministic players do not
 replay one game over and over. The report holds the result and the Elo
-difference (candidate minus best) with its 95% interval (``arena.stats.match_elo``).
+difference (candidate minus best) with its 95% interval (``arena.stats.match_elo``) and
+the network evaluations the gate cost (both sides, openings included).
+
+In a run the gatekeeper holds no network: its searches send their leaves to an inference
+server (``server``), the candidate's to the network the server holds for the gate
+(``InferenceServer.load_network``), the best's to the best network the server serves
+(answers from another best version are refused). The leaves are thus evaluated where
+self-play's are, on a GPU when the cluster has one, batched per side; the gatekeeper's
+own process runs the searches only. Without a ``server`` (tests, a single process) it
+builds the two networks itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +43,25 @@ from mcts import Evaluator, SearchConfig
 from network.config import NetworkConfig
 
 DEFAULT_OPENING_MOVES = 4
+CANDIDATE_KEY = "gate-candidate"  # the candidate's key on the inference server
+AS_SEARCH = "search"  # ``resign_threshold`` default: the gate search's own threshold
+
+
+class CountingEvaluator:
+    """An ``mcts.Evaluator`` that counts the positions it passes to ``inner``
+    (``positions``), so that a gate knows its cost in network evaluations."""
+
+    def __init__(self, inner: Evaluator) -> None:
+        self.inner = inner
+        self.board_size = inner.board_size
+        self.history_length = inner.history_length
+        self.positions = 0
+
+    def evaluate(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """See ``mcts.evaluator.Evaluator`` (values for the player to move)."""
+        self.positions += len(boards)
+        return self.inner.evaluate(boards, to_play, legal)
 
 
 def play_gate_match(candidate: Evaluator, best: Evaluator, rules: RulesConfig,
@@ -90,28 +119,23 @@ def gate_report(result: MatchResult, planned: int, threshold: float,
 
 
 class Gatekeeper:
-    """Holds two networks of ``network_config``'s shape and plays gate matches.
+    """Plays gate matches between networks of ``network_config``'s shape.
 
     Args:
         network_config, rules: the networks' shape and the games' rules.
         search: the gate search (``RunConfig.gate_search()``: no noise).
-        gpus, threads: as for the learner.
+        gpus, threads: as for the learner (only without ``server``).
         seed: seeds the networks' random symmetries and the matches.
         opening_moves: moves of each colour pair's opening, drawn from the best network's
             policy (``PipelineConfig.gate_opening_moves``).
+        server: an inference server (a Ray actor handle, or its name) that evaluates both
+            sides' leaves (see the module docstring); ``None``: two networks of its own.
     """
 
     def __init__(self, network_config: NetworkConfig, rules: RulesConfig,
                  search: SearchConfig, gpus: float = 0.0, threads: int | None = None,
                  seed: int | None = None,
-                 opening_moves: int = DEFAULT_OPENING_MOVES) -> None:
-        from network import backend
-
-        if gpus <= 0:
-            backend.hide_gpus()
-        backend.configure(gpu_memory_growth=True, threads=threads)
-        from network import NetworkEvaluator, build_model
-
+                 opening_moves: int = DEFAULT_OPENING_MOVES, server: Any = None) -> None:
         self.config = network_config
         self.rules = rules
         self.search = search
@@ -119,35 +143,95 @@ class Gatekeeper:
                 or opening_moves < 0:
             raise ValueError(f"opening_moves must be an integer >= 0, got {opening_moves!r}")
         self.opening_moves = opening_moves
+        self.server = server
         self._rng = np.random.default_rng(seed)
-        self._evaluators = {
-            name: NetworkEvaluator(build_model(network_config), network_config,
-                                   seed=int(self._rng.integers(2**63)))
-            for name in ("candidate", "best")}
+        self._evaluators: dict[str, Any] = {}
+        if server is None:
+            self._evaluators = _local_networks(network_config, self._rng, gpus, threads)
 
-    def play(self, candidate_weights: list[np.ndarray], best_weights: list[np.ndarray],
-             games: int, threshold: float, sprt: Sprt | None, parallel: int = 64
-             ) -> dict[str, Any]:
-        """Play candidate against best; returns ``gate_report`` plus ``opening_moves`` and
+    def play(self, candidate_weights: list[np.ndarray], best_weights: list[np.ndarray] | None,
+             games: int, threshold: float, sprt: Sprt | None, parallel: int = 64,
+             resign_threshold: float | None | str = AS_SEARCH,
+             best_version: int | None = None) -> dict[str, Any]:
+        """Play candidate against best; returns ``gate_report`` plus ``opening_moves``,
+        ``resign_threshold``, ``evaluations`` (network evaluations of both sides) and
         ``seconds``.
 
         The candidate is promoted when the SPRT accepts it early, or when it scores at
-        least ``threshold`` of the ``games`` games.
+        least ``threshold`` of the ``games`` games. ``resign_threshold``: a side resigns
+        when its search's value falls below it (the run's calibrated threshold; ``None``:
+        never; default: the gate search's). With a ``server``, ``best_weights`` is not
+        used (``None`` is fine): the best is the network the server serves, which must be
+        ``best_version`` when that is given.
         """
         start = time.perf_counter()
-        evaluators = self._evaluators
-        evaluators["candidate"].set_weights(candidate_weights)
-        evaluators["best"].set_weights(best_weights)
+        search = self.search
+        if resign_threshold != AS_SEARCH:
+            search = dataclasses.replace(search, resign_threshold=resign_threshold)
+        candidate, best = self._sides(candidate_weights, best_weights, best_version)
 
         def stop(result: MatchResult) -> bool:
             return gate_decision(result.score, result.played, games, threshold,
                                  sprt) is not Decision.CONTINUE
 
-        result = play_gate_match(evaluators["candidate"], evaluators["best"], self.rules,
-                                 self.search, games, parallel=parallel, stop=stop,
-                                 seed=int(self._rng.integers(2**63)),
-                                 opening_moves=self.opening_moves)
+        try:
+            result = play_gate_match(candidate, best, self.rules, search, games,
+                                     parallel=parallel, stop=stop,
+                                     seed=int(self._rng.integers(2**63)),
+                                     opening_moves=self.opening_moves)
+        finally:
+            if self.server is not None:
+                self._drop_candidate()
         report = gate_report(result, games, threshold, sprt)
         report["opening_moves"] = self.opening_moves
+        report["resign_threshold"] = search.resign_threshold
+        report["evaluations"] = candidate.positions + best.positions
         report["seconds"] = time.perf_counter() - start
         return report
+
+    def _sides(self, candidate_weights: list[np.ndarray],
+               best_weights: list[np.ndarray] | None, best_version: int | None
+               ) -> tuple[CountingEvaluator, CountingEvaluator]:
+        """The candidate's and the best's evaluators, weights loaded, counting."""
+        if self.server is None:
+            if best_weights is None:
+                raise ValueError("a gatekeeper without a server needs the best's weights")
+            self._evaluators["candidate"].set_weights(candidate_weights)
+            self._evaluators["best"].set_weights(best_weights)
+            return (CountingEvaluator(self._evaluators["candidate"]),
+                    CountingEvaluator(self._evaluators["best"]))
+        import ray
+
+        from selfplay.remote_evaluator import RemoteEvaluator
+
+        if isinstance(self.server, str):
+            self.server = ray.get_actor(self.server)
+        ray.get(self.server.load_network.remote(CANDIDATE_KEY, candidate_weights))
+        n, h = self.config.board_size, self.config.history_length
+        return (CountingEvaluator(RemoteEvaluator(self.server, n, h, network=CANDIDATE_KEY)),
+                CountingEvaluator(RemoteEvaluator(self.server, n, h,
+                                                  expect_version=best_version)))
+
+    def _drop_candidate(self) -> None:
+        import ray
+
+        try:
+            ray.get(self.server.drop_network.remote(CANDIDATE_KEY), timeout=60)
+        except (ray.exceptions.RayError, TimeoutError):
+            pass  # a restarted server holds no candidate anyway
+
+
+def _local_networks(config: NetworkConfig, rng: np.random.Generator, gpus: float,
+                    threads: int | None) -> dict[str, Any]:
+    """Two TensorFlow networks of ``config``'s shape in this process, "candidate" and
+    "best" (a gatekeeper without a server)."""
+    from network import backend
+
+    if gpus <= 0:
+        backend.hide_gpus()
+    backend.configure(gpu_memory_growth=True, threads=threads)
+    from network import NetworkEvaluator, build_model
+
+    return {name: NetworkEvaluator(build_model(config), config,
+                                   seed=int(rng.integers(2**63)))
+            for name in ("candidate", "best")}

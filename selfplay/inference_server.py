@@ -10,6 +10,13 @@ idle and fewer than ``clients`` requests are queued, it waits up to ``wait_ms`` 
 A promotion announces ``(version, weights)`` with ``set_weights``; the new weights are
 loaded between two batches, and each answer says which version produced it.
 
+Besides the best network a server can hold other networks under a key (``load_network``,
+``drop_network``): a gate's candidate, whose leaves are then evaluated where self-play's
+are (``evaluate(..., network=key)``), on the server's GPU when it has one; requests for
+different networks are queued together and each network runs once per batch on its own
+requests. A key the server does not hold (a restarted server) is an error for its
+requests, never an answer from another network.
+
 The class is asyncio-based: in a run ``selfplay.actors`` makes it an async Ray actor, so
 hundreds of concurrent requests are served by one event loop.
 """
@@ -65,7 +72,11 @@ class InferenceServer:
         self.clients = max(1, int(clients))
         self.wait_s = float(wait_ms) / 1000.0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
-        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray, asyncio.Future]] = []
+        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray, asyncio.Future,
+                                str | None]] = []
+        self._networks: dict[str, Any] = {}  # key -> NetworkEvaluator of a held network
+        self._spare: Any = None  # a dropped network's evaluator, reused by the next load
+        self._seed = seed
         self._runner: asyncio.Task | None = None
         self._batches = 0
         self._positions = 0
@@ -74,21 +85,26 @@ class InferenceServer:
         self._started = time.perf_counter()
 
     # ------------------------------------------------------------------ requests
-    async def evaluate(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray, int]:
+    async def evaluate(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray,
+                       network: str | None = None) -> tuple[np.ndarray, np.ndarray, int]:
         """Evaluate one request, batched with every other queued request.
 
         Takes the ``mcts.Evaluator`` arguments (boards int8[B, H, N, N], to_play int8[B],
-        legal bool[B, N*N+1]); returns ``(priors float32[B, N*N+1], values float32[B] for
-        the player to move, version)``.
+        legal bool[B, N*N+1]) and the network: ``None`` the best, else a key given to
+        ``load_network``; returns ``(priors float32[B, N*N+1], values float32[B] for the
+        player to move, version)`` (``version``: the best's, whichever network answered).
+        Raises ``KeyError`` naming ``network`` when the server does not hold it.
         """
         if self.version < 0:
             if self._ready is None:
                 self._ready = asyncio.Event()
             await self._ready.wait()
+        if network is not None and network not in self._networks:
+            raise KeyError(f"this inference server holds no network {network!r} (held: "
+                           f"{sorted(self._networks)}); restarted?")
         future = asyncio.get_running_loop().create_future()
         self._queue.append((np.asarray(boards), np.asarray(to_play), np.asarray(legal),
-                            future))
+                            future, network))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.ensure_future(self._serve())
         return await future
@@ -100,30 +116,44 @@ class InferenceServer:
                 deadline = loop.time() + self.wait_s
                 while len(self._queue) < self.clients and loop.time() < deadline:
                     await asyncio.sleep(min(0.0005, self.wait_s))
-            batch, self._queue = self._queue, []
-            self._requests += len(batch)
-            sizes = [len(b) for b, _, _, _ in batch]
-            boards = np.concatenate([b for b, _, _, _ in batch])
-            to_play = np.concatenate([t for _, t, _, _ in batch])
-            legal = np.concatenate([m for _, _, m, _ in batch])
-            try:
-                priors, values, version = await loop.run_in_executor(
-                    self._executor, self._run, boards, to_play, legal)
-            except Exception as exc:  # hand the error to every waiting request
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            start = 0
-            for size, (*_, future) in zip(sizes, batch, strict=True):
-                if not future.done():
-                    future.set_result((priors[start:start + size], values[start:start + size],
-                                       version))
-                start += size
+            queued, self._queue = self._queue, []
+            self._requests += len(queued)
+            for network in dict.fromkeys(r[4] for r in queued):
+                await self._run_batch(loop, [r for r in queued if r[4] == network], network)
 
-    def _run(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray):
+    async def _run_batch(self, loop: asyncio.AbstractEventLoop, batch: list,
+                         network: str | None) -> None:
+        """Run ``network`` once on the concatenated requests of ``batch``; each request's
+        future gets its slice (or the error)."""
+        sizes = [len(r[0]) for r in batch]
+        boards = np.concatenate([r[0] for r in batch])
+        to_play = np.concatenate([r[1] for r in batch])
+        legal = np.concatenate([r[2] for r in batch])
+        try:
+            priors, values, version = await loop.run_in_executor(
+                self._executor, self._run, boards, to_play, legal, network)
+        except Exception as exc:  # hand the error to every waiting request
+            for r in batch:
+                if not r[3].done():
+                    r[3].set_exception(exc)
+            return
+        start = 0
+        for size, r in zip(sizes, batch, strict=True):
+            if not r[3].done():
+                r[3].set_result((priors[start:start + size], values[start:start + size],
+                                 version))
+            start += size
+
+    def _run(self, boards: np.ndarray, to_play: np.ndarray, legal: np.ndarray,
+             network: str | None = None):
         start = time.perf_counter()
-        priors, values = self.evaluator.evaluate(boards, to_play, legal)
+        if network is None:
+            evaluator = self.evaluator
+        elif network in self._networks:
+            evaluator = self._networks[network]
+        else:
+            raise KeyError(f"this inference server holds no network {network!r}")
+        priors, values = evaluator.evaluate(boards, to_play, legal)
         self._busy += time.perf_counter() - start
         self._batches += 1
         self._positions += len(boards)
@@ -145,6 +175,36 @@ class InferenceServer:
     def _load(self, version: int, weights: list[np.ndarray]) -> None:
         self.evaluator.set_weights(weights)
         self.version = version
+
+    async def load_network(self, key: str, weights: list[np.ndarray]) -> str:
+        """Hold ``weights`` (a network of the served shape) under ``key`` until
+        ``drop_network(key)``, loaded between two batches; returns ``key``."""
+        if not isinstance(key, str) or not key:
+            raise ValueError(f"network key must be a non-empty string, got {key!r}")
+        await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._load_network, key, weights)
+        return key
+
+    def _load_network(self, key: str, weights: list[np.ndarray]) -> None:
+        evaluator = self._networks.get(key)
+        if evaluator is None:
+            evaluator, self._spare = self._spare, None
+        if evaluator is None:  # a copy of the served model: same layers, same precision
+            import keras
+
+            from network import NetworkEvaluator
+
+            model = keras.models.clone_model(self.evaluator.model)
+            evaluator = NetworkEvaluator(model, self.config, seed=self._seed)
+        evaluator.set_weights(weights)
+        self._networks[key] = evaluator
+
+    async def drop_network(self, key: str) -> list[str]:
+        """Stop holding ``key`` (nothing when it is not held); returns the keys held."""
+        evaluator = self._networks.pop(key, None)
+        if evaluator is not None:
+            self._spare = evaluator
+        return sorted(self._networks)
 
     async def get_version(self) -> int:
         """The version of the weights served now (-1: waiting for the first weights)."""

@@ -39,26 +39,49 @@ def record_gate(run_dir: RunDir, state: RunState, name: str, report: dict[str, A
     state = state.replace(generation=generation).add_gate(gate)
     if state.pending_candidate == name:
         state = state.replace(pending_candidate="")
-    if gate.promoted:
-        best_elo = state.best_elo + float(gate.elo or 0.0)
+    if gate.promoted:  # the sum of promoting gates' estimates: biased upward (RunState)
+        elo_sum = state.gate_elo_sum + float(gate.elo or 0.0)
         run_dir.update_checkpoint_metadata(
             name, gate=gate.to_json(), promoted=True, generation=generation,
-            parent=state.best, elo=best_elo)
+            parent=state.best, gate_elo_sum=elo_sum)
         state = state.replace(best=name, best_version=state.best_version + 1,
-                              best_elo=best_elo)
+                              gate_elo_sum=elo_sum)
     else:
         run_dir.update_checkpoint_metadata(name, gate=gate.to_json(), promoted=False)
     return state, gate
 
 
+def generation_evaluations(evaluations_per_move: float, steps_per_generation: int,
+                           batch_size: int, samples_per_position: float) -> float:
+    """Self-play network evaluations of one generation: the positions (moves) the learner's
+    pace asks per generation (``steps_per_generation * batch_size /
+    samples_per_position``) times the evaluations self-play spends per move."""
+    if samples_per_position <= 0:  # no pace: the learner never waits for games
+        return 0.0
+    return evaluations_per_move * steps_per_generation * batch_size / samples_per_position
+
+
+def with_cost_share(report: dict[str, Any], generation_evals: float) -> dict[str, Any]:
+    """``report`` with ``gate_cost_share``: its ``evaluations`` over ``generation_evals``
+    (``generation_evaluations``); absent when either is unknown."""
+    evaluations = report.get("evaluations")
+    if evaluations is None or generation_evals <= 0:
+        return dict(report)
+    return {**report, "gate_cost_share": round(evaluations / generation_evals, 4),
+            "generation_evaluations": round(generation_evals)}
+
+
 def gate_line(gate: GateRecord) -> str:
-    """The log line of a gate result."""
+    """The log line of a gate result (``gate_cost_share``: the gate's network evaluations
+    over one generation's self-play evaluations, when known)."""
     extra = dict(gate.report)
     pairs = f", {extra['pairs']} colour pairs in start order" if "pairs" in extra else ""
+    cost = ("" if gate.gate_cost_share is None
+            else f", gate_cost_share {gate.gate_cost_share:.3f}")
     return (f"gate {gate.generation}: {gate.candidate} vs best scored {gate.wins}-"
             f"{gate.losses}-{gate.draws} in {gate.games} games{pairs} "
             f"({100 * (gate.win_rate or 0.0):.0f}%, Elo {gate.elo or 0.0:+.0f} "
-            f"[{gate.elo_low or 0.0:+.0f}, {gate.elo_high or 0.0:+.0f}]): "
+            f"[{gate.elo_low or 0.0:+.0f}, {gate.elo_high or 0.0:+.0f}]{cost}): "
             f"{'promoted' if gate.promoted else 'rejected'}")
 
 

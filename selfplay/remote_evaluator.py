@@ -19,6 +19,10 @@ class InferenceTimeoutError(ZerogoError, TimeoutError):
     """The inference server did not answer a request in time (the message names it)."""
 
 
+class NetworkVersionError(ZerogoError, RuntimeError):
+    """The inference server answered with another best version than the one expected."""
+
+
 class RemoteEvaluator:
     """Evaluate positions on an ``InferenceServer`` actor.
 
@@ -30,16 +34,25 @@ class RemoteEvaluator:
         timeout: seconds to wait for one answer (a server restarting after a crash takes
             seconds; one that cannot be placed again never answers); then
             ``InferenceTimeoutError`` naming the server. ``None``: wait forever.
+        network: which of the server's networks evaluates: ``None`` the best it serves,
+            else a key the server holds (``InferenceServer.load_network``: a gate's
+            candidate).
+        expect_version: when given, an answer computed while the server served another
+            best version raises ``NetworkVersionError`` (a gate's best side must be the
+            best it was started against).
 
     Attributes: ``version``, the network version of the last answer (promotions so far);
     ``calls`` and ``positions``, requests and positions sent.
     """
 
     def __init__(self, server: ray.actor.ActorHandle | str, board_size: int,
-                 history_length: int, timeout: float | None = EVALUATE_TIMEOUT_S) -> None:
+                 history_length: int, timeout: float | None = EVALUATE_TIMEOUT_S,
+                 network: str | None = None, expect_version: int | None = None) -> None:
         self._server = server
         self._name = server if isinstance(server, str) else "inference server"
         self.timeout = timeout
+        self.network = network
+        self.expect_version = expect_version
         self.board_size = board_size
         self.history_length = history_length
         self.version: int | None = None
@@ -52,13 +65,19 @@ class RemoteEvaluator:
         for the player to move."""
         if isinstance(self._server, str):
             self._server = ray.get_actor(self._server)
+        args = (boards, to_play, legal) if self.network is None else (
+            boards, to_play, legal, self.network)
         try:
-            priors, values, version = ray.get(
-                self._server.evaluate.remote(boards, to_play, legal), timeout=self.timeout)
+            priors, values, version = ray.get(self._server.evaluate.remote(*args),
+                                              timeout=self.timeout)
         except ray.exceptions.GetTimeoutError:
             raise InferenceTimeoutError(
                 f"{self._name} did not answer within {self.timeout:g} s (stuck, or cannot "
                 f"be placed on the cluster)") from None
+        if self.expect_version is not None and version != self.expect_version:
+            raise NetworkVersionError(
+                f"{self._name} answered with best version {version}, expected "
+                f"{self.expect_version}")
         self.version = version
         self.calls += 1
         self.positions += len(boards)

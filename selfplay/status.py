@@ -22,7 +22,8 @@ def status_line(state: RunState, rates: dict[str, float], buffer_fill: float,
                 resign_threshold: float | None = None, window: int | None = None) -> str:
     """One line: generation, games and positions played, positions/s (moves played per
     second, games in progress included), buffer fill (and the replay ``window`` in
-    positions, when given), learner loss, last gate result, Elo of the best, the resign
+    positions, when given), learner loss, last gate result, the sum of the promoting
+    gates' Elo estimates (biased upward by selection: not the best's rating), the resign
     threshold in force (when there is one); then the roles silent for long (``waiting``:
     ``{role: seconds}``)."""
     if state.gates:
@@ -34,7 +35,7 @@ def status_line(state: RunState, rates: dict[str, float], buffer_fill: float,
     loss_text = "-" if loss is None else f"{loss:.3f}"
     window_text = "" if window is None else f" of {window}"
     line = (f"gen {state.generation} | best v{state.best_version} "
-            f"Elo {state.best_elo:+.0f} | games {state.games} "
+            f"gate Elo sum {state.gate_elo_sum:+.0f} | games {state.games} "
             f"(+{games_in_progress} playing) | positions {state.positions} "
             f"({rates.get('moves_per_s', 0.0):.1f}/s) | "
             f"buffer {100 * buffer_fill:.0f}%{window_text} | steps {state.learner_steps} "

@@ -126,7 +126,8 @@ class Crew:
         self.gatekeeper = actors.start_gatekeeper(
             plan.gatekeeper, self.name("gatekeeper"), network_config=c.network,
             rules=c.rules, search=c.gate_search(), seed=p.seed + 2,
-            opening_moves=p.gate_opening_moves)
+            opening_moves=p.gate_opening_moves,
+            server=self.name(f"inference-{plan.gate_server}"))
 
     def _start_worker(self, i: int) -> Any:
         c, p, plan = self.config, self.config.pipeline, self.plan

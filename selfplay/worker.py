@@ -9,6 +9,13 @@ games are split into groups searched by parallel threads, so one group's search 
 another's wait for the network. Every game carries the worker's ``session`` (a random
 number drawn per process) and its ``serial`` within that session, so the driver can check
 that none was lost or delivered twice.
+
+Tree reuse and promotions: each move keeps the chosen move's subtree, whose values came
+from the network that evaluated them. Before every step a group compares the network
+version of its evaluator's last answer (``RemoteEvaluator.version``) with the version its
+trees were built with; when a promotion changed it, every tree of the group is dropped
+(``BatchedSearch.drop_tree``) and searched afresh, so no reused tree holds values of the
+old network. (The one move searched while the version changed mixes both networks.)
 """
 
 from __future__ import annotations
@@ -80,6 +87,8 @@ class SelfPlayWorker:
                         for e, size, s in zip(evaluators, sizes, state[1:], strict=True)]
         self._pool = (ThreadPoolExecutor(len(self._groups), thread_name_prefix="games")
                       if len(self._groups) > 1 else None)
+        self._tree_versions: list[int | None] = [None] * len(self._groups)
+        self._dropped = [0] * len(self._groups)
         self._serial = 0
         if live_path is not None:
             self._groups[0].on_step = LiveGameWriter(live_path, rules.size, rules.komi, worker)
@@ -112,7 +121,7 @@ class SelfPlayWorker:
             if version is not None:
                 group.best_version = int(version)
         if self._pool is None:
-            games = self._groups[0].play(min_games, max_steps, max_seconds)
+            games = self._play_one(min_games, max_steps, max_seconds)
         else:
             games = self._play_groups(min_games, max_steps, max_seconds)
         for record in games:
@@ -124,6 +133,37 @@ class SelfPlayWorker:
             evaluations=sum(g.search.evaluations for g in self._groups) - evals0,
             seconds=time.perf_counter() - start, worker=self.worker, session=self.session)
 
+    @property
+    def trees_dropped(self) -> int:
+        """Trees dropped so far because the network changed under them (promotions)."""
+        return sum(self._dropped)
+
+    def _step(self, i: int) -> list[GameRecord]:
+        """One step of group ``i``, its trees dropped first when the network version of
+        its evaluator's last answer differs from the one they were built with."""
+        group = self._groups[i]
+        version = getattr(self._evaluators[i], "version", None)
+        built = self._tree_versions[i]
+        if version is not None and built is not None and version != built:
+            for g in range(group.num_games):
+                group.search.drop_tree(g)
+            self._dropped[i] += group.num_games
+        self._tree_versions[i] = version if version is not None else built
+        return group.step()
+
+    def _play_one(self, min_games: int, max_steps: int | None,
+                  max_seconds: float | None) -> list[GameRecord]:
+        """``SelfPlayGames.play`` of the only group, through ``_step``."""
+        done: list[GameRecord] = []
+        steps = 0
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        while len(done) < min_games and (max_steps is None or steps < max_steps):
+            done.extend(self._step(0))
+            steps += 1
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+        return done
+
     def _play_groups(self, min_games: int, max_steps: int | None,
                      max_seconds: float | None) -> list[GameRecord]:
         done = threading.Event()
@@ -131,10 +171,10 @@ class SelfPlayWorker:
         finished: list[GameRecord] = []
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
 
-        def drive(group: SelfPlayGames) -> None:
+        def drive(i: int) -> None:
             steps = 0
             while not done.is_set() and (max_steps is None or steps < max_steps):
-                games = group.step()
+                games = self._step(i)
                 steps += 1
                 with lock:
                     finished.extend(games)
@@ -142,7 +182,7 @@ class SelfPlayWorker:
                             deadline is not None and time.monotonic() >= deadline):
                         done.set()
 
-        futures = [self._pool.submit(drive, group) for group in self._groups]
+        futures = [self._pool.submit(drive, i) for i in range(len(self._groups))]
         for future in futures:
             future.result()
         return finished

@@ -102,14 +102,14 @@ class RunReader:
         out.update(ready=True, games=state.games, positions=state.positions,
                    learner_steps=state.learner_steps, generation=state.generation,
                    best=state.best, best_version=state.best_version,
-                   best_elo=_finite(state.best_elo), elapsed_seconds=state.elapsed_seconds,
+                   gate_elo_sum=_finite(state.gate_elo_sum), elapsed_seconds=state.elapsed_seconds,
                    started=state.sessions[0].started if state.sessions else None,
                    running=bool(state.sessions) and state.sessions[-1].stopped is None)
-        elo, best_elo, gates = [], 0.0, []
+        elo, elo_sum, gates = [], 0.0, []
         if state.sessions:
             elo.append({"time": state.sessions[0].started, "elo": 0.0})
         for gate in state.gates:
-            scale = _finite(best_elo + gate.elo) if gate.elo is not None else None
+            scale = _finite(elo_sum + gate.elo) if gate.elo is not None else None
             gates.append({"generation": gate.generation, "candidate": gate.candidate,
                           "best": gate.best, "promoted": gate.promoted, "time": gate.time,
                           "games": gate.games, "wins": gate.wins, "losses": gate.losses,
@@ -117,9 +117,9 @@ class RunReader:
                           "elo": _finite(gate.elo), "elo_low": _finite(gate.elo_low),
                           "elo_high": _finite(gate.elo_high), "elo_scale": scale})
             if gate.promoted:
-                best_elo += float(gate.elo or 0.0) if math.isfinite(gate.elo or 0.0) else 0.0
+                elo_sum += float(gate.elo or 0.0) if math.isfinite(gate.elo or 0.0) else 0.0
                 if gate.time is not None:
-                    elo.append({"time": gate.time, "elo": best_elo})
+                    elo.append({"time": gate.time, "elo": elo_sum})
         out["elo"] = elo
         out["gates"] = gates
         return out

@@ -16,7 +16,9 @@ through the same rules:
   is not preemptible when there is one), half of the only GPU when it has one (sharing it
   with the inference server), the head's CPU when it has none.
 - Gatekeeper: on the head node, next to the driver (which holds the replay buffer in its
-  own process: the buffer is no actor and reserves nothing).
+  own process: the buffer is no actor and reserves nothing). It runs the gate's searches
+  only and holds no network: its leaves go to the inference server that serves the
+  fewest workers (``PlacementPlan.gate_server``), on a GPU when the cluster has any.
 - Workers: spread over the nodes in proportion to the CPUs left after the roles above,
   each getting an equal share of a CPU (at most one), so ``--workers 32`` also runs on a
   two-core laptop. On several nodes the share is the largest with which the workers of
@@ -39,6 +41,7 @@ from selfplay.placement.plan import plan_placement
 from selfplay.placement.resources import (
     HEAD_RESOURCE,
     MIN_ACTOR_CPUS,
+    NETWORK_ROLES,
     PREEMPTIBLE_RESOURCE,
     ActorPlacement,
     NodeResources,
@@ -52,6 +55,7 @@ from selfplay.placement.resources import (
 __all__ = [
     "HEAD_RESOURCE",
     "MIN_ACTOR_CPUS",
+    "NETWORK_ROLES",
     "PREEMPTIBLE_RESOURCE",
     "ActorPlacement",
     "NodeResources",

@@ -28,7 +28,8 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
         request: what the run asks for.
         nodes: the cluster's alive nodes (``nodes_from_ray(ray.nodes())``); the head (or,
             if none is marked, the first node) hosts the driver (which holds the replay
-            buffer) and the gatekeeper.
+            buffer) and the gatekeeper (which holds no network: its leaves go to the
+            inference server ``PlacementPlan.gate_server``).
 
     Returns:
         A ``PlacementPlan``; the reservations it makes never exceed any node's CPUs or GPUs.
@@ -49,11 +50,23 @@ def plan_placement(request: PlacementRequest, nodes: Sequence[NodeResources]) ->
                                server_nodes, gpi)
     cpw, counts = worker_share(request, cluster, roles.free.cpus)
     workers = place_workers(cluster, counts, cpw)
+    worker_server = assign_servers(roles.inference, workers)
     return PlacementPlan(
         inference=roles.inference,
         workers=workers,
-        worker_server=assign_servers(roles.inference, workers),
+        worker_server=worker_server,
         learner=roles.learner,
         gatekeeper=roles.gatekeeper,
         nodes=cluster.nodes,
+        gate_server=gate_server(len(roles.inference), worker_server),
     )
+
+
+def gate_server(servers: int, worker_server: Sequence[int]) -> int:
+    """The server that evaluates the gate's leaves: the one with the fewest workers
+    (lowest index among equals). Every server is a GPU server when the cluster has GPUs,
+    so the gate never runs a network on the head's CPU beside GPUs."""
+    load = [0] * servers
+    for s in worker_server:
+        load[s] += 1
+    return min(range(servers), key=lambda s: (load[s], s))

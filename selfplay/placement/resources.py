@@ -28,6 +28,10 @@ EPS = 1e-6
 RESOURCE_QUANTUM = 1e-4
 """Ray rounds fractional resources to 4 decimals."""
 
+NETWORK_ROLES = ("inference", "learner")
+"""The roles that run a network; workers and the gatekeeper send their leaves to an
+inference server."""
+
 MIN_ACTOR_CPUS = 0.01
 """The least CPU any actor reserves: Ray schedules an actor that reserves no resource
 anywhere, whatever its node affinity says."""
@@ -91,8 +95,10 @@ class PlacementRequest:
             CPUs left after the other roles, at most 1 (workers may then share cores).
         learner_gpus: GPUs for the learner; ``None`` = see the module docstring.
         learner_cpus: CPUs reserved for the learner; ``None`` = as ``cpus_per_inference``.
-        gatekeeper_cpus: CPUs reserved for the gatekeeper (on the head).
-        gatekeeper_gpus: GPUs for the gatekeeper (the head must have them).
+        gatekeeper_cpus: CPUs reserved for the gatekeeper (on the head): its searches
+            only, it holds no network (its leaves go to ``PlacementPlan.gate_server``).
+        gatekeeper_gpus: GPUs reserved for the gatekeeper (the head must have them); the
+            gatekeeper runs no network on them.
 
     Every actor reserves at least ``MIN_ACTOR_CPUS``: Ray ignores the node affinity of an
     actor that reserves nothing.
@@ -156,6 +162,11 @@ class ActorPlacement:
     num_cpus: float
     num_gpus: float = 0.0
 
+    @property
+    def holds_network(self) -> bool:
+        """Whether the actor runs a network (TensorFlow): inference servers, the learner."""
+        return self.role in NETWORK_ROLES
+
     def ray_options(self, soft: bool = True) -> dict[str, Any]:
         """Keyword arguments for ``ray.remote(Cls).options(**...)``.
 
@@ -183,6 +194,8 @@ class PlacementPlan:
         learner, gatekeeper: the single roles (the replay buffer is no actor: it lives in
             the driver's process on the head).
         nodes: the nodes the plan was made for.
+        gate_server: the index in ``inference`` of the server that evaluates the gate's
+            leaves (both sides): the one serving the fewest workers, lowest index first.
     """
 
     inference: tuple[ActorPlacement, ...]
@@ -191,6 +204,7 @@ class PlacementPlan:
     learner: ActorPlacement
     gatekeeper: ActorPlacement
     nodes: tuple[NodeResources, ...] = field(repr=False)
+    gate_server: int = 0
 
     def actors(self) -> list[ActorPlacement]:
         """Every actor of the plan."""
@@ -215,6 +229,11 @@ class PlacementPlan:
             head = " head" if node.is_head else ""
             what = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in roles.items()) or "-"
             lines.append(f"{node.label}{head} [{node.cpus:g} CPU, {node.gpus:g} GPU]: {what}")
+        if self.inference:
+            server = self.inference[self.gate_server]
+            where = next((n.label for n in self.nodes if n.node_id == server.node_id), "?")
+            lines.append(f"gate: leaves to inference server {self.gate_server} on {where} "
+                         f"({server.num_gpus:g} GPU)")
         return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 # whatever the result: one generation takes seconds of compute.
 TINY_RUN_FLAGS = [
     "--network", "tiny", "--board-size", "5", "--workers", "2", "--games-per-worker", "2",
-    "--simulations", "4", "--gate-games", "2", "--gate-threshold", "0",
+    "--simulations", "4", "--gate-simulations", "4", "--gate-games", "2", "--gate-threshold", "0",
     "--steps-per-generation", "2", "--batch-size", "8", "--window", "200",
     "--train-start", "20", "--sgf-every", "1", "--status-every", "1", "--seed", "1",
 ]

@@ -97,6 +97,11 @@ TODAY = """{
 """
 
 
+def renamed(text: str) -> dict:
+    """A state file's JSON with ``best_elo`` under its new name ``gate_elo_sum``."""
+    return {("gate_elo_sum" if k == "best_elo" else k): v for k, v in json.loads(text).items()}
+
+
 def test_todays_state_file_loads_typed_and_is_written_back_unchanged(tmp_path):
     run = RunDir(tmp_path)
     run.create()
@@ -114,15 +119,19 @@ def test_todays_state_file_loads_typed_and_is_written_back_unchanged(tmp_path):
     assert state.session.stopped is None and state["games"] == 40
     with pytest.raises(dataclasses.FrozenInstanceError):
         state.games = 41  # type: ignore[misc]
+    assert state.gate_elo_sum == 35.2  # written as "best_elo" before the rename
     run.write_state(state)
-    assert run.state_path.read_text() == TODAY
+    assert json.loads(run.state_path.read_text()) == renamed(TODAY)
+    written = run.state_path.read_text()
+    run.write_state(run.read_state())
+    assert run.state_path.read_text() == written
 
 
 def test_changes_make_new_states_and_a_fresh_state_matches_the_old_default(tmp_path):
     fresh = RunState()
     assert fresh.to_json() == {
         "version": 1, "games": 0, "positions": 0, "learner_steps": 0, "samples_trained": 0,
-        "generation": 0, "best": "", "best_version": 0, "best_elo": 0.0, "gates": [],
+        "generation": 0, "best": "", "best_version": 0, "gate_elo_sum": 0.0, "gates": [],
         "elapsed_seconds": 0.0, "no_resign_games": 0, "resign_false_positives": 0,
         "resign_would_have": 0, "buffer_digest": "", "learner_checkpoint": "",
         "pending_candidate": "", "sessions": []}
@@ -145,7 +154,8 @@ def test_changes_make_new_states_and_a_fresh_state_matches_the_old_default(tmp_p
     ("best_version", -1, "key 'best_version' is negative"),
     ("resign_would_have", -1, "key 'resign_would_have' is negative"),
     ("elapsed_seconds", -1.0, "key 'elapsed_seconds' is negative"),
-    ("best_elo", float("nan"), "key 'best_elo' is not finite"),
+    ("best_elo", float("nan"), "key 'gate_elo_sum' is not finite"),
+    ("gate_elo_sum", float("nan"), "key 'gate_elo_sum' is not finite"),
     ("best", "../x.keras", "key 'best': bad checkpoint name '../x.keras'"),
     ("best", "ckpt-1.npz", "key 'best': bad checkpoint name"),
     ("pending_candidate", ".keras", "key 'pending_candidate': bad checkpoint name"),
@@ -196,8 +206,8 @@ def test_the_resign_calibration_round_trips_and_older_states_load_without_it(tmp
     assert written["resign_history"] == [[30, -0.8], [41, -0.75]]
     assert written["resign_samples"] == [[-0.9125, False], [0.25, True]]
     assert run.read_state() == state and state["resign_threshold"] == -0.75
-    run.write_state(old)
-    assert run.state_path.read_text() == TODAY  # nothing added while it is empty
+    run.write_state(old)  # nothing added while it is empty (best_elo: renamed)
+    assert json.loads(run.state_path.read_text()) == renamed(TODAY)
 
 
 @pytest.mark.parametrize("key, value, message", [

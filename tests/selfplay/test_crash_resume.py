@@ -30,11 +30,13 @@ from selfplay.game_record import GameRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGS = ["--network", "tiny", "--board-size", "5", "--workers", "1", "--games-per-worker",
-         "2", "--simulations", "4", "--gate-games", "2", "--gate-threshold", "0",
+         "2", "--simulations", "4", "--gate-simulations", "4", "--gate-games", "2",
+         "--gate-threshold", "0",
          "--no-gate-sprt", "--steps-per-generation", "2", "--batch-size", "8", "--window",
          "300", "--train-start", "20", "--samples-per-position", "1", "--sgf-every", "1",
          "--status-every", "0.5", "--seed", "3", "--generations", "1",
-         "--no-web", "--verbose"]  # the kill message and the driver's lines on the terminal, not run.log
+         # the kill message and the driver's lines on the terminal, not run.log:
+         "--no-web", "--verbose"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400), pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")]

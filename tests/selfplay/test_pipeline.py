@@ -29,7 +29,8 @@ from selfplay.run import main
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "cpu9-b2c16-5x5"  # the default name of the tiny run below
 TINY = ["--network", "tiny", "--board-size", "5", "--workers", "2", "--games-per-worker", "4",
-        "--simulations", "8", "--steps-per-generation", "4", "--gate-games", "4",
+        "--simulations", "8", "--gate-simulations", "8", "--steps-per-generation", "4",
+        "--gate-games", "4",
         "--gate-threshold", "0", "--no-gate-sprt", "--batch-size", "16", "--window", "600",
         "--train-start", "150", "--samples-per-position", "1", "--sgf-every", "3",
         "--status-every", "1", "--seed", "1"]
@@ -124,6 +125,9 @@ def test_a_full_run_leaves_every_artefact(first_run):
     assert state["best_version"] >= 1  # threshold 0: every candidate is promoted
     for gate in state["gates"]:
         assert gate["games"] == 4 and gate["wins"] + gate["losses"] + gate["draws"] == 4
+        # played through an inference server, its cost measured against a generation
+        assert gate["evaluations"] > 0 and gate["gate_cost_share"] > 0
+        assert gate["resign_threshold"] == -0.9  # the threshold in force (not calibrated)
         meta = json.loads((run_dir / "checkpoints" / f"{gate['candidate']}.json").read_text())
         assert meta["gate"]["games"] == 4 and meta["promoted"] == gate["promoted"]
     best = (run_dir / "checkpoints" / "best").read_text().strip()
@@ -155,10 +159,12 @@ def test_a_full_run_leaves_every_artefact(first_run):
         for event in tf.compat.v1.train.summary_iterator(str(events)):
             tags.update(v.tag for v in event.summary.value)
     assert {"loss/total", "loss/value_mse", "train/policy_entropy", "selfplay/games_per_s",
-            "selfplay/positions_per_s", "gate/win_rate", "gate/elo", "elo/best",
+            "selfplay/positions_per_s", "gate/win_rate", "gate/elo", "elo/gate_elo_sum",
+            "gate/cost_share",
             "buffer/fill", "buffer/window", "loss/heldout_value_mse",
             "loss/heldout_policy", "resign/threshold"} <= tags, tags
     assert "generation 3" in out and "gate 3:" in out and "| buffer" in out
+    assert "gate_cost_share" in out and "gate Elo sum" in out
     assert "| resign < -0.90" in out
 
 

@@ -86,7 +86,7 @@ def make_run_dir(root: Path) -> Path:
                                best="ckpt-00000002.keras", time=t0 + 500))
     state = RunState(games=GAMES, positions=positions, learner_steps=4, samples_trained=32,
                      generation=2, best="ckpt-00000002.keras", best_version=1,
-                     best_elo=240.8, gates=gates, learner_checkpoint="ckpt-00000002.keras",
+                     gate_elo_sum=240.8, gates=gates, learner_checkpoint="ckpt-00000002.keras",
                      sessions=(Session(started=t0, resumed=False, games_at_start=0,
                                        generation_at_start=0),))
     run_dir.write_state(state)

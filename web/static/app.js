@@ -150,7 +150,7 @@ async function refreshRun() {
     $("counters").textContent =
       `${run.board_size}x${run.board_size}, komi ${run.komi}, network ${run.network} | ` +
       `games ${run.games} | positions ${run.positions} | learner steps ${run.learner_steps} | ` +
-      `gates ${run.generation} | best ${run.best} (v${run.best_version}, Elo ${(run.best_elo ?? 0).toFixed(0)})` +
+      `gates ${run.generation} | best ${run.best} (v${run.best_version}, gate Elo sum ${(run.gate_elo_sum ?? 0).toFixed(0)})` +
       (run.running ? " | training" : " | stopped");
     // the best's Elo holds until the next promotion: a step line
     const elo = run.elo.flatMap((p, i) => {
