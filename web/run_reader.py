@@ -82,7 +82,9 @@ class RunReader:
         """The run's name, rules, counters, best network, gate history and Elo series.
 
         ``elo``: ``[{time, elo}]``, the best network's Elo (relative to the initial
-        network) after each gate, starting at 0 when the run started; ``gates``: one entry
+        network) after each gate as the sum of the promoted gates' estimates (selection
+        biases that sum upward: the arena's ladder rates a run without that bias),
+        starting at 0 when the run started; ``gates``: one entry
         per gate match, oldest first, with the candidate's Elo relative to the best of
         that time (``elo``) and on the run's scale (``elo_scale``).
         """
