@@ -145,7 +145,7 @@ class Pipeline:
         plan = plan_placement(PlacementRequest(
             workers=p.workers, gpus_per_inference=p.gpus_per_inference,
             inference_servers=p.inference_servers), nodes_from_ray(ray.nodes()))
-        self.log("placement:\n  " + plan.summary().replace("\n", "\n  "))
+        self.log("placement:\n  " + plan.summary(p.precision).replace("\n", "\n  "))
         # The driver's own TensorFlow (TensorBoard, reading checkpoints) stays off the GPU;
         # imported only now, after Ray started, so Ray's processes keep seeing the GPUs.
         import tensorflow as tf
@@ -166,8 +166,22 @@ class Pipeline:
             weights = self._checkpoint_weights(self.state.best)
         self.best_ref = ray.put(weights)
         self.crew.start_players(self.state.best_version, self.best_ref)
+        self._record_precision()
         for i in range(len(self.crew.servers)):
             self.watchdog.alive(f"inference-{i}")
+
+    def _record_precision(self) -> None:
+        """Log the precision each network runs in (under the placement table) and record
+        it in the state's session."""
+        try:
+            choices = self.crew.precision_choices()
+        except (ray.exceptions.RayError, TimeoutError) as exc:  # a role failed at start
+            self.log(f"precision: not known ({describe(exc)})")
+            return
+        self.log("precision:\n  " + "\n  ".join(
+            f"{role}: {c['precision']} ({c['reason']})" for role, c in choices.items()))
+        self.state = self.state.with_session(dataclasses.replace(
+            self.state.session, precision=choices))
 
     def _start_learner(self, named: bool) -> None:
         """(Re)start the learner from the checkpoint the state names (none: a new one)."""

@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     a("--status-every", type=_number(0, open_low=True),
       help="seconds between status lines (default 2)")
     a("--seed", type=_int_at_least(0), help="random seed of the run (default 0)")
+    a("--precision", choices=run_config.PRECISION_SETTINGS,
+      help="precision of the inference servers' and the learner's networks: auto "
+      "(default: each measures its device at start, bfloat16/float16 only where faster) "
+      "or forced; checkpoints stay float32")
     a("--verbose", action="store_true", help="show the messages of TensorFlow, Ray and the "
       "actors on the terminal (by default they go to <run-dir>/logs/run.log)")
     return parser
@@ -153,6 +157,7 @@ _FLAGS = {
     "sgf_every": ("pipeline", "sgf_every"),
     "status_every": ("pipeline", "status_every"),
     "seed": ("pipeline", "seed"),
+    "precision": ("pipeline", "precision"),
 }
 
 

@@ -106,7 +106,8 @@ class Crew:
         self.learner = actors.start_learner(
             self.plan.learner, self.name("learner") if named else None,
             network_config=c.network, train_config=c.train, checkpoint=checkpoint,
-            seed=c.pipeline.seed, checkpoint_name=checkpoint_name)
+            seed=c.pipeline.seed, checkpoint_name=checkpoint_name,
+            precision=c.pipeline.precision)
 
     def start_players(self, version: int, best_ref: ray.ObjectRef) -> None:
         """Start the inference servers (announcing ``version``), workers and gatekeeper."""
@@ -115,7 +116,8 @@ class Crew:
             actors.start_inference_server(
                 placement, self.name(f"inference-{i}"), network_config=c.network,
                 clients=max(1, self.clients[i]), wait_ms=p.inference_wait_ms,
-                seed=p.seed + 1000 + i, wait_for_weights=True)
+                seed=p.seed + 1000 + i, wait_for_weights=True, precision=p.precision,
+                precision_batch=min(1024, max(1, self.clients[i]) * p.games_per_worker))
             for i, placement in enumerate(plan.inference)]
         # A restarted server waits for weights until check_servers announces them again.
         self._announced = [s.set_weights.remote(version, best_ref) for s in self.servers]
@@ -133,6 +135,14 @@ class Crew:
             c.network.board_size, c.network.history_length,
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
             rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
+
+    def precision_choices(self, timeout: float = 600.0) -> dict[str, dict[str, Any]]:
+        """Role name (``learner``, ``inference-<i>``) -> the precision its network runs in
+        and why (``PrecisionChoice.to_dict()``), asked of each started actor."""
+        roles = {"learner": self.learner,
+                 **{f"inference-{i}": s for i, s in enumerate(self.servers)}}
+        refs = [handle.precision_choice.remote() for handle in roles.values()]
+        return dict(zip(roles, ray.get(refs, timeout=timeout), strict=True))
 
     def restart(self, handle: Any) -> None:
         """End ``handle``'s process; Ray starts it again (workers, servers, gatekeeper)."""

@@ -204,8 +204,9 @@ class PlacementPlan:
             totals[actor.node_id] = (cpus + actor.num_cpus, gpus + actor.num_gpus)
         return totals
 
-    def summary(self) -> str:
-        """A few lines for the terminal: what runs where."""
+    def summary(self, precision: str | None = None) -> str:
+        """A few lines for the terminal: what runs where (and, given the run's
+        ``precision`` setting, a line saying how the networks' precision is chosen)."""
         lines = []
         for node in self.nodes:
             roles: dict[str, int] = {}
@@ -215,6 +216,10 @@ class PlacementPlan:
             head = " head" if node.is_head else ""
             what = ", ".join(f"{k} x{v}" if v > 1 else k for k, v in roles.items()) or "-"
             lines.append(f"{node.label}{head} [{node.cpus:g} CPU, {node.gpus:g} GPU]: {what}")
+        if precision is not None:
+            how = ("measured by each inference server and the learner on its device at "
+                   "start" if precision == "auto" else "forced by the run's setting")
+            lines.append(f"precision: {precision} ({how})")
         return "\n".join(lines)
 
 
