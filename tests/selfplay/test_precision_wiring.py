@@ -5,6 +5,7 @@ state's record of it, and the placement table's line."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import numpy as np
 import pytest
@@ -31,9 +32,10 @@ AMX = {"float32": 3356.0, "bfloat16": 4497.0}
 
 
 def measuring(monkeypatch: pytest.MonkeyPatch, rates: dict[str, float]) -> None:
-    """Make ``choose_precision``'s timing return ``rates`` (candidates are timed float32
-    first, then bfloat16), leaving the rest of the choice (models, outputs, accuracy) real."""
-    order = iter([rates["float32"], rates["bfloat16"]])
+    """Make ``choose_precision``'s timing return ``rates`` (candidates are timed in turn,
+    float32 first, then bfloat16, in each round), leaving the rest of the choice (models,
+    outputs, accuracy) real."""
+    order = itertools.cycle([rates["float32"], rates["bfloat16"]])
     monkeypatch.setattr(precision, "_timed_rate", lambda forward, x, budget_s: next(order))
 
 
