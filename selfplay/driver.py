@@ -115,6 +115,7 @@ class Pipeline:
         self._fresh_from = 0  # first game id no training call has sampled yet
         self._session_start = time.monotonic()
         self._last_server_check = time.monotonic()
+        self._precision_calls: dict[str, ray.ObjectRef] = {}  # until answered
 
     # ================================================================== set-up
     def prepare(self) -> None:
@@ -166,16 +167,21 @@ class Pipeline:
             weights = self._checkpoint_weights(self.state.best)
         self.best_ref = ray.put(weights)
         self.crew.start_players(self.state.best_version, self.best_ref)
-        self._record_precision()
+        self._precision_calls = self.crew.precision_calls()  # answered while games start
         for i in range(len(self.crew.servers)):
             self.watchdog.alive(f"inference-{i}")
 
     def _record_precision(self) -> None:
-        """Log the precision each network runs in (under the placement table) and record
-        it in the state's session."""
+        """Once every role has answered ``precision_calls``: log the precision each network
+        runs in (after the placement table) and record it in the state's session."""
+        calls = self._precision_calls
+        refs = list(calls.values())
+        if not refs or len(ray.wait(refs, num_returns=len(refs), timeout=0)[0]) < len(refs):
+            return
+        self._precision_calls = {}
         try:
-            choices = self.crew.precision_choices()
-        except (ray.exceptions.RayError, TimeoutError) as exc:  # a role failed at start
+            choices = dict(zip(calls, ray.get(refs), strict=True))
+        except ray.exceptions.RayError as exc:  # a role failed at start
             self.log(f"precision: not known ({describe(exc)})")
             return
         self.log("precision:\n  " + "\n  ".join(
@@ -424,6 +430,7 @@ class Pipeline:
         """Re-announce weights to restarted servers; restart what the watchdog finds
         stuck (a worker call or a server silent for ``stuck_seconds``)."""
         self._last_server_check = now
+        self._record_precision()
         self.crew.check_servers(self.state.best_version, self.best_ref, self.watchdog)
         for role, seconds in self.watchdog.silent(self.stuck_seconds).items():
             kind, index = role.rsplit("-", 1)

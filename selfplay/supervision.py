@@ -136,13 +136,12 @@ class Crew:
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
             rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
 
-    def precision_choices(self, timeout: float = 600.0) -> dict[str, dict[str, Any]]:
-        """Role name (``learner``, ``inference-<i>``) -> the precision its network runs in
-        and why (``PrecisionChoice.to_dict()``), asked of each started actor."""
+    def precision_calls(self) -> dict[str, ray.ObjectRef]:
+        """Role name (``learner``, ``inference-<i>``) -> a call answering the precision its
+        network runs in and why (``PrecisionChoice.to_dict()``)."""
         roles = {"learner": self.learner,
                  **{f"inference-{i}": s for i, s in enumerate(self.servers)}}
-        refs = [handle.precision_choice.remote() for handle in roles.values()]
-        return dict(zip(roles, ray.get(refs, timeout=timeout), strict=True))
+        return {role: handle.precision_choice.remote() for role, handle in roles.items()}
 
     def restart(self, handle: Any) -> None:
         """End ``handle``'s process; Ray starts it again (workers, servers, gatekeeper)."""
