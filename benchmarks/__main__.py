@@ -10,8 +10,9 @@ import sys
 from benchmarks import BENCHMARKS
 
 #: Run only when named in --only: "gpu" measures an accelerator under Keras' JAX backend
-#: (see benchmarks/gpu.py and scripts/gpu_bench.sh) and needs a process of its own.
-OPT_IN = ("gpu",)
+#: (see benchmarks/gpu.py and scripts/gpu_bench.sh) and needs a process of its own;
+#: "driver" measures the driver's capacity (benchmarks/driver.py, a few minutes).
+OPT_IN = ("gpu", "driver")
 
 
 def main(argv: list[str] | None = None) -> int:

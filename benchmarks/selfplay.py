@@ -20,6 +20,12 @@ Records (``bench: "selfplay"``):
     gate line); the second: the share of resign-disabled games where a player would have
     resigned and then won (``null`` when none would have resigned; the run's counts say
     how many games it rests on).
+  * ``evaluations_per_s_vs_best_network``: the same self-play rate against the network
+    alone at its best batch (64..1024) and best precision (float32, bfloat16), each
+    measured by an inference server placed as the run's (``"reference":
+    "raw_network_best"``; ``raw_network_best`` names the batch and precision). The
+    self-play server runs the precision the run would choose (``precision`` setting,
+    ``"auto"`` by default: measured at start).
   * ``buffer_bytes_per_position`` for 9x9 and 19x19: in-memory replay buffer cost per
     position of real self-play games (9x9: full games, cpu9 search; 19x19: the first 100
     moves, 800 simulations as AlphaGo Zero). The search uses uniform priors, which spreads
@@ -137,13 +143,16 @@ def _throughput(workers: int, seconds: float, reps: int) -> list[dict[str, Any]]
     pipelines = run_config.worker_pipelines(config.pipeline, workers)
     server = actors.start_inference_server(
         plan.inference[0], name, network_config=config.network, clients=workers,
-        wait_ms=config.pipeline.inference_wait_ms, seed=0)
+        wait_ms=config.pipeline.inference_wait_ms, seed=0,
+        precision=config.pipeline.precision,
+        precision_batch=workers * config.pipeline.games_per_worker)
     pool = [actors.start_worker(placement, None, name, config.rules.size,
                                 config.network.history_length, rules=config.rules,
                                 search=config.search, games=config.pipeline.games_per_worker,
                                 seed=i, worker=i, pipelines=pipelines)
             for i, placement in enumerate(plan.workers)]
     try:
+        chosen = ray.get(server.precision_choice.remote())["precision"]
         ray.get([w.play.remote(10**9, 1) for w in pool])  # warm: compile, trace, first move
         rates, moves, batches, raws = [], [], [], []
         for _ in range(reps):  # interleaved, best of each: robust to other load
@@ -160,7 +169,8 @@ def _throughput(workers: int, seconds: float, reps: int) -> list[dict[str, Any]]
     rate, raw, batch = rates[best], max(raws), batches[best]
     common = {"bench": "selfplay", "preset": "cpu9", "network": config.network.name,
               "workers": workers, "games_per_worker": config.pipeline.games_per_worker,
-              "pipelines": pipelines, "simulations": config.search.num_simulations}
+              "pipelines": pipelines, "simulations": config.search.num_simulations,
+              "precision": chosen}
     return [
         {**common, "metric": "evaluations_per_s", "value": round(rate, 1),
          "unit": "positions/s", "mean_batch": round(batch, 1),
@@ -212,6 +222,34 @@ def _gate_records() -> list[dict[str, Any]]:
          "no_resign_games": state.no_resign_games, "would_have_resigned":
          state.resign_would_have, "false_positives": state.resign_false_positives},
     ]
+def _best_network(seconds: float, batches: tuple[int, ...]) -> Iterator[dict[str, Any]]:
+    """The cpu9 network alone, on a server placed as a run's (one worker's plan), at each
+    batch in float32 and bfloat16; the last record is the best."""
+    import ray
+
+    from rundir import config as run_config
+    from selfplay import actors
+    from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
+
+    config = run_config.preset("cpu9")
+    plan = plan_placement(PlacementRequest(workers=1), nodes_from_ray(ray.nodes()))
+    best: dict[str, Any] = {"value": 0.0}
+    for precision in ("float32", "bfloat16"):
+        server = actors.start_inference_server(plan.inference[0], None, seed=0,
+                                               network_config=config.network,
+                                               precision=precision)
+        try:
+            for batch in batches:
+                rate = ray.get(server.measure_throughput.remote(batch, seconds))
+                record = {"bench": "selfplay", "preset": "cpu9", "metric":
+                          "raw_network_evaluations_per_s", "precision": precision,
+                          "batch": batch, "value": round(rate, 1), "unit": "positions/s"}
+                yield record
+                if rate > best["value"]:
+                    best = {**record, "metric": "raw_network_best"}
+        finally:
+            ray.kill(server, no_restart=True)
+    yield best
 
 
 def run(quick: bool) -> Iterator[dict[str, Any]]:
@@ -223,8 +261,23 @@ def run(quick: bool) -> Iterator[dict[str, Any]]:
     ray.init(address="local", include_dashboard=False, log_to_driver=False,
              namespace="benchmarks")
     try:
+        selfplay = []
         for workers in ((1, 2) if quick else (1, 2, 4)):
-            yield from _throughput(workers, 5.0 if quick else 15.0, 2 if quick else 3)
+            for record in _throughput(workers, 5.0 if quick else 15.0, 2 if quick else 3):
+                yield record
+                if record["metric"] == "evaluations_per_s":
+                    selfplay.append(record)
+        best = None
+        for best in _best_network(2.0 if quick else 5.0,
+                                  (64, 256) if quick else (64, 128, 256, 512, 1024)):
+            yield best
+        for record in selfplay:
+            yield {**{k: record[k] for k in ("bench", "preset", "network", "workers",
+                                             "precision", "mean_batch", "value", "unit")},
+                   "metric": "evaluations_per_s_vs_best_network",
+                   "reference": "raw_network_best", "reference_batch": best["batch"],
+                   "reference_precision": best["precision"],
+                   "ratio": round(record["value"] / best["value"], 3)}
         yield from _gate_records()
     finally:
         ray.shutdown()

@@ -46,6 +46,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--komi", type=float, default=7.5, help="komi until 'komi' is sent")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the network")
     parser.add_argument("--cpu", action="store_true", help="do not use a GPU")
+    parser.add_argument("--precision", choices=("auto", "float32", "bfloat16", "float16"),
+                        default="auto", help="the network's arithmetic: auto (default: "
+                        "measured on this machine at start, bfloat16/float16 only where "
+                        "faster) or forced")
     args = parser.parse_args(argv)
     for name in ("playouts", "batch", "max_playouts", "threads"):
         value = getattr(args, name)
@@ -76,7 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     gtp_in = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace",
                               newline="\n")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from gtp.network_source import load_network, random_network, resolve_checkpoint
+    from gtp.network_source import (
+        load_network,
+        network_in_precision,
+        random_network,
+        resolve_checkpoint,
+    )
 
     if args.checkpoint is not None:  # refuse a bad path before TensorFlow loads
         try:
@@ -100,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             model, config, _, file = load_network(args.checkpoint)
             origin = file.stem
+        model, choice = network_in_precision(model, config, args.precision,
+                                             batch=args.batch)
     except (OSError, ValueError) as exc:
         print(f"cannot load the network: {exc}", file=sys.stderr)
         return 2
@@ -111,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = GtpEngine(evaluator, player, seed=args.seed, komi=args.komi,
                        version=f"{VERSION} ({config.name} {origin})")
     print(f"zerogo GTP engine ready: {config.name} on {config.board_size}x"
-          f"{config.board_size}, network {origin}", file=sys.stderr, flush=True)
+          f"{config.board_size}, network {origin}, precision {choice.describe()}",
+          file=sys.stderr, flush=True)
     engine.serve(gtp_in, gtp_out)
     return 0
 

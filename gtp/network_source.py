@@ -64,3 +64,16 @@ def random_network(
     if seed is not None:
         keras.utils.set_random_seed(seed)
     return build_model(config), config
+
+
+def network_in_precision(model: Any, config: Any, setting: str = "auto", batch: int = 8
+                         ) -> tuple[Any, Any]:
+    """``(model in the chosen precision, PrecisionChoice)``: ``setting`` is ``"auto"``
+    (measured on this process's device at ``batch`` positions per pass,
+    ``network.precision.choose_precision``) or one of ``network.precision.PRECISIONS``
+    (forced). The weights are the same (float32) in every precision."""
+    from network import precision
+
+    forced = None if setting == "auto" else precision.check_precision(setting)
+    choice = precision.choose_precision(config, forced=forced, batch=batch, budget_s=0.2)
+    return precision.apply(model, choice.precision), choice

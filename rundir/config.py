@@ -20,6 +20,7 @@ from go import RulesConfig
 from mcts.config import SearchConfig
 from network.config import PRESETS as NETWORK_PRESETS
 from network.config import NetworkConfig, TrainConfig
+from network.dtype_policy import PRECISIONS
 from rundir import toml_config
 from rundir.toml_config import ConfigError
 
@@ -98,6 +99,11 @@ class PipelineConfig:
         seed: seeds every random generator of the run (workers derive theirs from it).
         sgf_every: write every n-th finished game as SGF into ``sgf/`` (0: none).
         status_every: seconds between status lines (and TensorBoard scalars).
+        precision: the numeric precision of the inference servers' and the learner's
+            networks: ``"auto"`` (each measures its device at start and takes bfloat16 /
+            float16 only where it is faster, ``network.precision.choose_precision``) or one
+            of ``network.precision.PRECISIONS`` (forced; the learner trains in float32
+            when ``"float16"`` is forced). Checkpoints are float32 on disk either way.
 
     Gate cost (``gate_cost_share`` in the driver's gate line and the state: the gate's
     network evaluations over one generation's self-play evaluations, aim <= 25%). A
@@ -143,8 +149,12 @@ class PipelineConfig:
     seed: int = 0
     sgf_every: int = 100
     status_every: float = 2.0
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.precision not in PRECISION_SETTINGS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISION_SETTINGS)}, "
+                             f"got {self.precision!r}")
         for name, (low, high) in _INT_RANGES.items():
             value = getattr(self, name)
             if value is not None or name not in _OPTIONAL:
@@ -167,6 +177,19 @@ class PipelineConfig:
         for name in ("sprt_alpha", "sprt_beta"):
             if not 0 < getattr(self, name) < 0.5:
                 raise ValueError(f"{name} must lie in (0, 0.5), got {getattr(self, name)}")
+
+
+PRECISION_SETTINGS: tuple[str, ...] = ("auto", *PRECISIONS)
+"""Values of ``PipelineConfig.precision`` (and of ``--precision`` flags)."""
+
+
+def forced_precision(setting: str) -> str | None:
+    """The ``forced`` argument of ``network.precision.choose_precision`` for a
+    ``precision`` setting: ``None`` for ``"auto"`` (measure), else the setting itself."""
+    if setting not in PRECISION_SETTINGS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISION_SETTINGS)}, got "
+                         f"{setting!r}")
+    return None if setting == "auto" else setting
 
 
 def worker_pipelines(pipeline: PipelineConfig, server_clients: int) -> int:

@@ -75,6 +75,17 @@ def _optional_json(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {k: getattr(obj, k) for k in names if getattr(obj, k) is not None}
 
 
+def _check_precision_record(record: dict[str, Any], where: str) -> None:
+    """``RunDirError`` unless ``record`` maps role names to objects whose ``precision`` is
+    one of ``PRECISIONS``."""
+    from network.dtype_policy import PRECISIONS
+
+    for role, choice in record.items():
+        if not isinstance(choice, dict) or choice.get("precision") not in PRECISIONS:
+            raise RunDirError(f"{where}: role {role!r} needs an object whose 'precision' is "
+                              f"one of {', '.join(PRECISIONS)}, got {choice!r}")
+
+
 @dataclass(frozen=True)
 class Session:
     """One session of a run (one ``python -m selfplay.run``), as ``state.json`` keeps it.
@@ -82,6 +93,9 @@ class Session:
     started/stopped: Unix times (s); games_at_start/games_at_stop: the run's game count
     then; resume_digest/stop_digest: ``ReplayBuffer.digest()`` of the buffer rebuilt at the
     start and held at the stop. Keys a session never reached are absent (``None``).
+    precision: per role (``"learner"``, ``"inference-0"``, ...), the precision its network
+    runs in this session, as ``network.precision.PrecisionChoice.to_dict()`` (``precision``,
+    ``forced``, ``device``, ``rates``, ``reason``, ...).
     """
 
     started: float
@@ -93,16 +107,19 @@ class Session:
     reason: str | None = None
     games_at_stop: int | None = None
     stop_digest: str | None = None
+    precision: dict[str, dict[str, Any]] | None = None
 
     _SPEC = {"started": (_NUMBER, None, True), "resumed": (bool, None, False),
              "games_at_start": (int, 0, False), "generation_at_start": (int, 0, False),
              "resume_digest": (str, None, False), "stopped": (_NUMBER, None, False),
              "reason": (str, None, False), "games_at_stop": (int, 0, False),
-             "stop_digest": (str, None, False)}
+             "stop_digest": (str, None, False), "precision": (dict, None, False)}
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> Session:
         values, _ = _read_fields(cls, obj, where, open_schema=False)
+        if "precision" in values:
+            _check_precision_record(values["precision"], f"{where}: key 'precision'")
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:

@@ -120,6 +120,7 @@ class Pipeline:
         self._fresh_from = 0  # first game id no training call has sampled yet
         self._session_start = time.monotonic()
         self._last_server_check = time.monotonic()
+        self._precision_calls: dict[str, ray.ObjectRef] = {}  # until answered
 
     # ================================================================== set-up
     def prepare(self) -> None:
@@ -150,7 +151,7 @@ class Pipeline:
         plan = plan_placement(PlacementRequest(
             workers=p.workers, gpus_per_inference=p.gpus_per_inference,
             inference_servers=p.inference_servers), nodes_from_ray(ray.nodes()))
-        self.log("placement:\n  " + plan.summary().replace("\n", "\n  "))
+        self.log("placement:\n  " + plan.summary(p.precision).replace("\n", "\n  "))
         # The driver's own TensorFlow (TensorBoard, reading checkpoints) stays off the GPU;
         # imported only now, after Ray started, so Ray's processes keep seeing the GPUs.
         import tensorflow as tf
@@ -172,8 +173,27 @@ class Pipeline:
             weights = self._checkpoint_weights(self.state.best)
         self.best_ref = ray.put(weights)
         self.crew.start_players(self.state.best_version, self.best_ref)
+        self._precision_calls = self.crew.precision_calls()  # answered while games start
         for i in range(len(self.crew.servers)):
             self.watchdog.alive(f"inference-{i}")
+
+    def _record_precision(self) -> None:
+        """Once every role has answered ``precision_calls``: log the precision each network
+        runs in (after the placement table) and record it in the state's session."""
+        calls = self._precision_calls
+        refs = list(calls.values())
+        if not refs or len(ray.wait(refs, num_returns=len(refs), timeout=0)[0]) < len(refs):
+            return
+        self._precision_calls = {}
+        try:
+            choices = dict(zip(calls, ray.get(refs), strict=True))
+        except ray.exceptions.RayError as exc:  # a role failed at start
+            self.log(f"precision: not known ({describe(exc)})")
+            return
+        self.log("precision:\n  " + "\n  ".join(
+            f"{role}: {c['precision']} ({c['reason']})" for role, c in choices.items()))
+        self.state = self.state.with_session(dataclasses.replace(
+            self.state.session, precision=choices))
 
     def _start_learner(self, named: bool) -> None:
         """(Re)start the learner from the checkpoint the state names (none: a new one)."""
@@ -431,6 +451,7 @@ class Pipeline:
         """Re-announce weights to restarted servers; restart what the watchdog finds
         stuck (a worker call or a server silent for ``stuck_seconds``)."""
         self._last_server_check = now
+        self._record_precision()
         self.crew.check_servers(self.state.best_version, self.best_ref, self.watchdog)
         for role, seconds in self.watchdog.silent(self.stuck_seconds).items():
             kind, index = role.rsplit("-", 1)

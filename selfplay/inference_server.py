@@ -49,20 +49,32 @@ class InferenceServer:
         gpus: GPUs this process may use; 0 hides every GPU.
         threads: CPU threads for the network's ops (``None``: the backend's default).
         seed: seed of the evaluator's random symmetries.
+        precision: ``"float32"`` (the default; a run passes its ``precision`` setting,
+            ``"auto"`` unless forced), ``"auto"`` (measure this process's device at start, at
+            ``precision_batch`` positions per pass: ``network.precision.choose_precision``)
+            or one of ``network.precision.PRECISIONS``; ``precision_choice()`` says what
+            was chosen and why. Weights from ``set_weights`` are float32 in every precision.
+        precision_batch: the batch the measurement runs (about the batches the server
+            will form).
     """
 
     def __init__(self, network_config: NetworkConfig, weights: list[np.ndarray] | None = None,
                  version: int = 0, clients: int = 1, wait_ms: float = 2.0, gpus: float = 0.0,
                  threads: int | None = None, seed: int | None = None,
-                 wait_for_weights: bool = False) -> None:
+                 wait_for_weights: bool = False, precision: str = "float32",
+                 precision_batch: int = 64) -> None:
         from network import backend
 
         if gpus <= 0:
             backend.hide_gpus()
         backend.configure(gpu_memory_growth=True, threads=threads)
         from network import NetworkEvaluator, build_model
+        from network.precision import choose_precision
+        from rundir.config import forced_precision
 
-        model = build_model(network_config)
+        self.precision = choose_precision(network_config, forced=forced_precision(precision),
+                                          batch=max(1, int(precision_batch)), budget_s=0.2)
+        model = build_model(network_config, self.precision.precision)
         if weights is not None:
             model.set_weights(weights)
         self.config = network_config
@@ -205,6 +217,10 @@ class InferenceServer:
         if evaluator is not None:
             self._spare = evaluator
         return sorted(self._networks)
+    async def precision_choice(self) -> dict[str, Any]:
+        """The precision this server's network runs in, and why
+        (``PrecisionChoice.to_dict()``)."""
+        return self.precision.to_dict()
 
     async def get_version(self) -> int:
         """The version of the weights served now (-1: waiting for the first weights)."""

@@ -67,6 +67,12 @@ class Learner:
         gpus: GPUs this process may use; 0 hides every GPU.
         threads: CPU threads for the network's ops (``None``: the backend's default).
         seed: seeds the initial weights.
+        precision: ``"auto"`` (measure this process's device at the training batch, float32
+            or bfloat16: ``network.precision.choose_precision``; what a run passes unless
+            its ``precision`` setting forces one), ``"float32"`` (the default) or
+            ``"bfloat16"``; ``"float16"`` trains in float32 (it would need loss scaling).
+            Checkpoints hold float32 weights in every precision; ``precision_choice()``
+            says what was chosen and why.
 
     The trainer is built with augmentation off whatever ``train_config.augment`` says:
     the pipeline's batches come from ``ReplayBuffer.sample``, which already applies one
@@ -77,7 +83,7 @@ class Learner:
     def __init__(self, network_config: NetworkConfig, train_config: TrainConfig,
                  checkpoint: CheckpointBytes | None = None, gpus: float = 0.0,
                  threads: int | None = None, seed: int | None = None,
-                 checkpoint_name: str = "checkpoint") -> None:
+                 checkpoint_name: str = "checkpoint", precision: str = "float32") -> None:
         from network import backend
 
         if gpus <= 0:
@@ -86,7 +92,17 @@ class Learner:
         import keras
 
         from network import Trainer, build_model
+        from network.precision import choose_precision
+        from rundir.config import forced_precision
 
+        forced = forced_precision(precision)
+        self.precision = choose_precision(
+            network_config, forced="float32" if forced == "float16" else forced,
+            batch=train_config.batch_size, budget_s=0.2, candidates=("float32", "bfloat16"))
+        if forced == "float16":
+            self.precision = dataclasses.replace(
+                self.precision, reason="float16 asked for: the learner trains in float32 "
+                                       "(float16 training would need loss scaling)")
         if checkpoint is not None:
             model, _ = load_model_bytes(checkpoint, expect=network_config,
                                         where=checkpoint_name)
@@ -96,7 +112,8 @@ class Learner:
             model = build_model(network_config)
         self.config = network_config
         self.trainer = Trainer(model, network_config,
-                               dataclasses.replace(train_config, augment=False), seed=seed)
+                               dataclasses.replace(train_config, augment=False), seed=seed,
+                               precision=self.precision.precision)
 
     @property
     def steps(self) -> int:
@@ -149,6 +166,10 @@ class Learner:
         if len(cross_entropy):
             out["heldout_policy"] = float(np.mean(cross_entropy))
         return out
+
+    def precision_choice(self) -> dict[str, Any]:
+        """The precision the learner trains in, and why (``PrecisionChoice.to_dict()``)."""
+        return self.precision.to_dict()
 
     def pid(self) -> int:
         """The process id (tests kill the learner with it)."""

@@ -138,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     a("--web-port", type=_port, default=0, help="port of the run's web page on "
       "127.0.0.1 (default 0: a free port, printed at the start)")
     a("--no-web", action="store_true", help="do not serve the run's web page")
+    a("--precision", choices=run_config.PRECISION_SETTINGS,
+      help="precision of the inference servers' and the learner's networks: auto "
+      "(default: each measures its device at start, bfloat16/float16 only where faster) "
+      "or forced; checkpoints stay float32")
     a("--verbose", action="store_true", help="show the messages of TensorFlow, Ray and the "
       "actors on the terminal (by default they go to <run-dir>/logs/run.log)")
     return parser
@@ -166,6 +170,7 @@ _FLAGS = {
     "sgf_every": ("pipeline", "sgf_every"),
     "status_every": ("pipeline", "status_every"),
     "seed": ("pipeline", "seed"),
+    "precision": ("pipeline", "precision"),
 }
 
 

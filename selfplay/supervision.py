@@ -109,7 +109,8 @@ class Crew:
         self.learner = actors.start_learner(
             self.plan.learner, self.name("learner") if named else None,
             network_config=c.network, train_config=c.train, checkpoint=checkpoint,
-            seed=c.pipeline.seed, checkpoint_name=checkpoint_name)
+            seed=c.pipeline.seed, checkpoint_name=checkpoint_name,
+            precision=c.pipeline.precision)
 
     def start_players(self, version: int, best_ref: ray.ObjectRef) -> None:
         """Start the inference servers (announcing ``version``), workers and gatekeeper."""
@@ -118,7 +119,8 @@ class Crew:
             actors.start_inference_server(
                 placement, self.name(f"inference-{i}"), network_config=c.network,
                 clients=max(1, self.clients[i]), wait_ms=p.inference_wait_ms,
-                seed=p.seed + 1000 + i, wait_for_weights=True)
+                seed=p.seed + 1000 + i, wait_for_weights=True, precision=p.precision,
+                precision_batch=min(1024, max(1, self.clients[i]) * p.games_per_worker))
             for i, placement in enumerate(plan.inference)]
         # A restarted server waits for weights until check_servers announces them again.
         self._announced = [s.set_weights.remote(version, best_ref) for s in self.servers]
@@ -138,6 +140,13 @@ class Crew:
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
             rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i,
             live_path=self.live_path if i == 0 else None)
+
+    def precision_calls(self) -> dict[str, ray.ObjectRef]:
+        """Role name (``learner``, ``inference-<i>``) -> a call answering the precision its
+        network runs in and why (``PrecisionChoice.to_dict()``)."""
+        roles = {"learner": self.learner,
+                 **{f"inference-{i}": s for i, s in enumerate(self.servers)}}
+        return {role: handle.precision_choice.remote() for role, handle in roles.items()}
 
     def restart(self, handle: Any) -> None:
         """End ``handle``'s process; Ray starts it again (workers, servers, gatekeeper)."""

@@ -218,8 +218,9 @@ class PlacementPlan:
             totals[actor.node_id] = (cpus + actor.num_cpus, gpus + actor.num_gpus)
         return totals
 
-    def summary(self) -> str:
-        """A few lines for the terminal: what runs where."""
+    def summary(self, precision: str | None = None) -> str:
+        """A few lines for the terminal: what runs where (and, given the run's
+        ``precision`` setting, a line saying how the networks' precision is chosen)."""
         lines = []
         for node in self.nodes:
             roles: dict[str, int] = {}
@@ -234,6 +235,10 @@ class PlacementPlan:
             where = next((n.label for n in self.nodes if n.node_id == server.node_id), "?")
             lines.append(f"gate: leaves to inference server {self.gate_server} on {where} "
                          f"({server.num_gpus:g} GPU)")
+        if precision is not None:
+            how = ("measured by each inference server and the learner on its device at "
+                   "start" if precision == "auto" else "forced by the run's setting")
+            lines.append(f"precision: {precision} ({how})")
         return "\n".join(lines)
 
 

@@ -63,6 +63,7 @@ def tiny_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def engine_argv(tiny_run) -> list[str]:
-    """``python -m gtp`` over the tiny run directory, 16 playouts, seeded, CPU only."""
+    """``python -m gtp`` over the tiny run directory, 16 playouts, seeded, CPU only, float32
+    (a measured precision could differ from one start to the next)."""
     return [sys.executable, "-m", "gtp", "--checkpoint", str(tiny_run), "--playouts", "16",
-            "--batch", "4", "--seed", "1", "--cpu", "--threads", "1"]
+            "--batch", "4", "--seed", "1", "--cpu", "--threads", "1", "--precision", "float32"]

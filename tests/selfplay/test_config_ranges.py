@@ -59,6 +59,7 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "gate_temperature_moves": [HUGE], "gate_opening_moves": [HUGE, -1],
         "generations": [HUGE], "minutes": [INF, NAN],
         "seed": [HUGE], "sgf_every": [HUGE], "status_every": [INF],
+        "precision": ["bf16", "auto\n"],
     },
 }
 PART_CLASSES = {"rules": RulesConfig, "network": NetworkConfig, "search": SearchConfig,
@@ -154,7 +155,7 @@ BAD_FLAGS = {
     "minutes": "inf", "steps_per_generation": str(HUGE), "batch_size": str(HUGE),
     "window": str(HUGE), "train_start": str(HUGE), "samples_per_position": "inf",
     "gpus_per_inference": "nan", "inference_servers": "1000000000", "sgf_every": str(HUGE),
-    "status_every": "inf", "seed": str(HUGE),
+    "status_every": "inf", "seed": str(HUGE), "precision": "bf16",
 }
 
 

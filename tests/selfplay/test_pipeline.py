@@ -166,6 +166,12 @@ def test_a_full_run_leaves_every_artefact(first_run):
     assert "generation 3" in out and "gate 3:" in out and "| buffer" in out
     assert "gate_cost_share" in out and "gate Elo sum" in out
     assert "| resign < -0.90" in out
+    # the precision setting in the placement table, each role's measured choice recorded
+    assert "precision: auto (measured by each inference server and the learner" in out
+    chosen = state["sessions"][0]["precision"]
+    assert set(chosen) == {"learner", "inference-0"}, chosen
+    assert all(c["precision"] in ("float32", "bfloat16") and not c["forced"]
+               for c in chosen.values()), chosen
 
 
 def test_killed_actors_come_back_and_no_finished_game_is_lost_or_duplicated(first_run):
