@@ -9,9 +9,12 @@ The network players pass by the project's one rule (``mcts.forced_pass``, ``mcts
 
 * pass when no point is legal, or when the opponent just passed and the area score
   (komi included) already wins for the player to move (passing ends the game);
-* otherwise never pass while behind on the area score if a point is legal
-  (``mcts.pass_refused``, the search's pass guard; the policy player applies the same rule
-  to its legal moves).
+* the search player may pass anywhere else, except where passing loses at once (the
+  opponent just passed and the count loses; ``mcts.pass_refused``, the search's pass
+  guard): its tree sees that the opponent may answer a pass with a pass;
+* the policy player sees no reply, so it applies the rule for such a player
+  (``pass_refused(position, sees_reply=False)``): no pass while the count loses and a point
+  is legal; a pass the count allows stays a candidate like any other move.
 
 ``PolicyPlayer``: the legal move with the highest prior after one network evaluation (no
 search); equal to ``python -m gtp --playouts 1 --resign-threshold -1``.
@@ -55,10 +58,11 @@ def split_forced_passes(positions: Sequence[Position]) -> tuple[list[int], list[
 
 
 def guarded_legal(position: Position) -> np.ndarray:
-    """``bool[N*N+1]`` legal moves, pass removed while the player to move is behind on the
-    area score and has a legal point (the search's pass guard)."""
+    """``bool[N*N+1]`` the legal moves of a player that looks at no reply (the policy
+    player): pass removed while the player to move is behind on the area score and has a
+    legal point (``mcts.pass_refused(position, sees_reply=False)``)."""
     legal = position.legal_moves().copy()
-    if pass_refused(position):
+    if pass_refused(position, sees_reply=False):
         legal[position.pass_move] = False
     return legal
 

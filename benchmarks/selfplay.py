@@ -37,6 +37,8 @@ Records (``bench: "selfplay"``):
     AlphaGo Zero: every move a full search); the same games on a uniform-prior
     evaluator (the count does not depend on the network), ``"ratio"`` on/off.
     ``positions_per_eval`` counts every position (each has a value target).
+  * ``mean_game_length`` of those 9x9 games (moves, passes included), with ``p95`` and
+    ``cap_share``, the share of games that reached the move cap (``max_moves``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,12 @@ def _buffer_records(quick: bool) -> Iterator[dict[str, Any]]:
             disk += len(record.to_npz_bytes())
         common = {"bench": "selfplay", "board": f"{size}x{size}", "simulations": sims,
                   "positions": len(buffer)}
+        if size == 9:
+            lengths = np.array([len(r.moves) for r in records])
+            yield {**common, "metric": "mean_game_length", "value": round(float(lengths.mean()), 1),
+                   "unit": "moves", "p95": float(np.percentile(lengths, 95)),
+                   "cap_share": float(np.mean(lengths >= max_moves)), "games": len(lengths),
+                   "max_moves": max_moves, "evaluator": "uniform"}
         yield {**common, "metric": "buffer_bytes_per_position",
                "value": round(buffer.bytes_per_position(), 1), "unit": "bytes"}
         yield {**common, "metric": "disk_bytes_per_position",

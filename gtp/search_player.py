@@ -4,7 +4,9 @@ the game, searched within a playout and time budget, and the move decision.
 ``EngineSearch`` follows ONE game (the GTP engine's board, undo and setup included) and
 searches in chunks so that the clock and stdin are looked at between them. The arena's
 ``arena.players.BatchedSearchPlayer`` plays many games at once with the same settings
-(``PlayerConfig.search_config``) and the same pass rule (``mcts.forced_pass``).
+(``PlayerConfig.search_config``) and the same pass rule (``mcts.forced_pass``,
+``mcts.pass_refused``; with one playout the search sees no reply, so the engine then
+refuses pass whenever the count loses, as the arena's policy player does).
 
 Values are from the point of view of the player to move (``mcts``' convention); a
 winrate is ``(value + 1) / 2`` for the side to move.
@@ -16,8 +18,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from go import Position
-from mcts import RESIGN, BatchedSearch, Evaluator, SearchConfig, forced_pass
+from mcts import RESIGN, BatchedSearch, Evaluator, SearchConfig, forced_pass, pass_refused
 
 __all__ = ["RESIGN", "EngineSearch", "PlayerConfig"]
 
@@ -158,7 +162,9 @@ class EngineSearch:
         move) is below the threshold, from ``resign_after_move`` on; passes when pass is
         the only legal move, or when the opponent just passed and the area score already
         wins (passing ends the game); otherwise plays the most-visited move (the search's
-        pass guard keeps it from passing while the count loses).
+        pass guard keeps it from passing where that loses at once). With one playout per
+        move the search sees no reply: pass then gives way to the highest-prior point while
+        the count loses (``pass_refused(position, sees_reply=False)``).
         """
         pass_move = position.pass_move
         if position.is_over():
@@ -171,4 +177,10 @@ class EngineSearch:
             return RESIGN
         if forced_pass(position):
             return pass_move
-        return self.search.choose_move(0, temperature=0.0)
+        move = self.search.choose_move(0, temperature=0.0)
+        if (move == pass_move and self.config.playouts == 1
+                and pass_refused(position, sees_reply=False)):
+            stats = self.search.root_stats(0)
+            points = np.where(stats.legal[:pass_move], stats.priors[:pass_move], -1.0)
+            move = int(np.argmax(points))
+        return move

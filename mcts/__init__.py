@@ -8,12 +8,12 @@ and ``RootStats.q`` are for the root's player to move; terminal positions are va
 Tromp-Taylor score with komi (+1 win, -1 loss, 0 draw) for their player to move.
 
 Passes (``mcts.passing``; ``SearchConfig.pass_guard``, on by default): at the root, pass is
-not a candidate while the Tromp-Taylor score says the player to move is losing and another
-legal move exists.
-So a player never ends a game it would lose on the board by answering a pass with a pass,
-and keeps playing (capturing dead stones, say) while behind; a player who is ahead may pass,
-and the search sees that a second pass ends and scores the game. Inside the tree both players
-may pass freely; two passes or the move limit (``Position.max_moves``) end the game there.
+not a candidate only where it would lose at once: the opponent has just passed, the
+Tromp-Taylor count says the player to move loses, and another legal move exists. That player
+keeps playing (capturing the dead stones the count still credits to the opponent); anywhere
+else either side may pass, so decided games end instead of running to the move cap. Inside
+the tree both players may pass freely; two passes or the move limit (``Position.max_moves``)
+end the game there.
 
 Typical loop over G games: ``search = BatchedSearch(evaluator, SearchConfig(...), G, seed)``;
 ``search.set_root(g, position)``; then per move ``search.run()`` (all games, one evaluator

@@ -45,11 +45,12 @@ class SearchConfig:
             leaves of all trees go to the evaluator in one call.
         virtual_loss: the value counted as a loss, per pending visit, for the player who
             chose each edge on the path of a leaf awaiting evaluation.
-        pass_guard: at the root, pass is removed from the legal moves when the Tromp-Taylor
-            score (komi included) says the player to move is losing and any other legal move
-            exists: a won game is never thrown away by passing after the opponent passed, and
-            a player who is behind on the board keeps playing (for instance capturing dead
-            stones) instead of passing.
+        pass_guard: at the root, pass is removed from the legal moves only where passing
+            would lose at once (``mcts.passing.pass_refused``): the opponent has just passed,
+            the Tromp-Taylor score (komi included) says the player to move is losing, and
+            another legal move exists. A won game is never thrown away by answering a pass
+            with a pass, and the winner captures dead stones when the count needs it;
+            elsewhere either side may pass.
         resign_threshold: resign when both the root value and the most-visited move's value
             are below this; ``None`` never resigns.
         resign_disabled_fraction: share of games (drawn per ``set_root``) that never resign,

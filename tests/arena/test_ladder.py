@@ -69,6 +69,25 @@ def test_policy_player_plays_the_highest_legal_prior_and_never_passes_behind():
     assert player.evaluations == 3  # the forced pass needed no evaluation
 
 
+def test_policy_player_and_one_playout_engine_pass_alike():
+    # Neither looks at the reply, so neither passes while behind on the count, even when
+    # the opponent did not pass; ahead, both pass when pass has the highest prior.
+    from gtp.search_player import EngineSearch, PlayerConfig
+
+    priors = np.full(26, 0.01)
+    priors[18] = 0.3
+    priors[25] = 0.9  # pass
+    evaluator = FixedPriorEvaluator(priors, history_length=2)
+    behind = board(BLACK_AHEAD, to_play=-1)  # white to move, behind; black did not pass
+    ahead = board(BLACK_AHEAD, to_play=1)
+    for pos, expected in ((behind, 18), (ahead, 25)):
+        engine = EngineSearch(evaluator, PlayerConfig(playouts=1), seed=0)
+        for _ in engine.think(pos, None, 1):
+            pass
+        assert engine.choose(pos) == expected
+        assert PolicyPlayer(evaluator, "p").moves([0], [pos]) == [expected]
+
+
 def test_search_player_resigns_only_after_the_opening_and_when_asked():
     rows = ["X X X X X", "X X X X X", "X X . X X", "X X X X X", "X X X . ."]
     lost = board(rows, to_play=-1, komi=0.5)  # white has nothing left

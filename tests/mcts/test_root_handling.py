@@ -27,8 +27,7 @@ def test_no_noise_unless_asked():
     search.set_root(0, start)
     search.run()
     priors = search.root_stats(0).priors
-    legal = start.legal_moves().copy()
-    legal[-1] = False  # the pass guard (white is behind on the board)
+    legal = start.legal_moves()  # pass included: black did not pass, so white may
     np.testing.assert_allclose(priors, legal / legal.sum(), rtol=1e-6)
 
 
@@ -45,10 +44,10 @@ def test_noise_only_on_legal_moves_once_per_root_and_seeded():
         np.testing.assert_array_equal(search.root_stats(0).priors, priors)
         runs.append(priors)
     priors = runs[0]
-    assert priors[40] == 0.0 and priors[81] == 0.0  # occupied point, guarded pass
+    assert priors[40] == 0.0 and priors[81] > 0.0  # occupied point; pass is a candidate
     assert priors.sum() == pytest.approx(1.0, abs=1e-5)
     assert priors.std() > 0.002  # uniform would be 1/80 everywhere legal
-    assert priors[priors > 0].min() >= 0.75 / 80 - 1e-6  # (1 - 0.25) of the prior remains
+    assert priors[priors > 0].min() >= 0.75 / 81 - 1e-6  # (1 - 0.25) of the prior remains
     np.testing.assert_array_equal(runs[0], runs[1])
     assert not np.array_equal(runs[0], runs[2])
 
@@ -77,13 +76,14 @@ def test_advance_keeps_the_subtree_counts():
     assert before.visits.sum() > 10
     search.advance(0, move)
     after = search.root_stats(0)
-    # white is behind on the board after black's first stone, so the guard drops pass
-    np.testing.assert_array_equal(after.visits[:-1], before.visits[:-1])
-    np.testing.assert_array_equal(after.q[:-1], before.q[:-1])
-    assert after.visits[-1] == 0 and not after.legal[-1]
+    # the subtree below the move becomes the new root's tree, pass included (white is behind
+    # on the board, but black did not pass, so the guard keeps pass)
+    np.testing.assert_array_equal(after.visits, before.visits)
+    np.testing.assert_array_equal(after.q, before.q)
+    assert after.legal[-1]
     assert search.position(0).moves() == [move]
     search.run(100)
-    assert search.visit_counts(0).sum() == before.visits[:-1].sum() + 100
+    assert search.visit_counts(0).sum() == before.visits.sum() + 100
 
 
 def test_advance_to_an_unsearched_move_starts_a_fresh_tree():

@@ -35,8 +35,9 @@ class Recording(RandomValueEvaluator):
 
 def _expected_legal(pos: go.Position, at_root: bool) -> np.ndarray:
     legal = pos.legal_moves().copy()
-    if at_root and pos.score() * pos.to_play < 0 and legal[:-1].any():
-        legal[-1] = False  # the pass guard
+    opponent_passed = pos.last_move == pos.pass_move
+    if at_root and opponent_passed and pos.score() * pos.to_play < 0 and legal[:-1].any():
+        legal[-1] = False  # the pass guard: passing now would lose at once
     return legal
 
 

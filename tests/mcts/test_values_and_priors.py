@@ -59,9 +59,9 @@ def test_first_play_urgency_sets_how_widely_unvisited_moves_are_tried():
 
     wide = SearchConfig(num_simulations=160, fpu_reduction=0.0)
     narrow = SearchConfig(num_simulations=160, fpu_reduction=1.0)
-    assert visited(wide) == 81  # every legal move but the guarded pass
+    assert visited(wide) == 82  # every legal move, pass included (nobody passed yet)
     assert visited(narrow) <= 3  # an untried move looks like a loss: stay with the first
     mixed = SearchConfig(num_simulations=160, fpu_reduction=1.0, fpu_reduction_root=0.0)
-    assert visited(mixed) == 81
+    assert visited(mixed) == 82
     assert SearchConfig(add_noise=True).root_fpu_reduction() == 0.0
     assert SearchConfig(fpu_reduction=0.3).root_fpu_reduction() == 0.3
