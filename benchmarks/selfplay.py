@@ -37,8 +37,9 @@ Records (``bench: "selfplay"``):
     AlphaGo Zero: every move a full search); the same games on a uniform-prior
     evaluator (the count does not depend on the network), ``"ratio"`` on/off.
     ``positions_per_eval`` counts every position (each has a value target).
-  * ``mean_game_length`` of those 9x9 games (moves, passes included), with ``p95`` and
-    ``cap_share``, the share of games that reached the move cap (``max_moves``).
+  * ``mean_game_length`` of the 9x9 games of ``buffer_bytes_per_position`` (moves,
+    passes included), with ``p95`` and ``cap_share``, the share of games that reached
+    the move cap (``max_moves``).
 """
 
 from __future__ import annotations
