@@ -120,6 +120,7 @@ class Gatekeeper:
             raise ValueError(f"opening_moves must be an integer >= 0, got {opening_moves!r}")
         self.opening_moves = opening_moves
         self._rng = np.random.default_rng(seed)
+        self._count = {"planned": 0, "played": 0, "wins": 0, "losses": 0, "draws": 0}
         self._evaluators = {
             name: NetworkEvaluator(build_model(network_config), network_config,
                                    seed=int(self._rng.integers(2**63)))
@@ -139,7 +140,11 @@ class Gatekeeper:
         evaluators["candidate"].set_weights(candidate_weights)
         evaluators["best"].set_weights(best_weights)
 
+        self._count = {"planned": games, "played": 0, "wins": 0, "losses": 0, "draws": 0}
+
         def stop(result: MatchResult) -> bool:
+            self._count = {"planned": games, "played": result.played, "wins": result.wins,
+                           "losses": result.losses, "draws": result.draws}
             return gate_decision(result.score, result.played, games, threshold,
                                  sprt) is not Decision.CONTINUE
 
@@ -151,3 +156,9 @@ class Gatekeeper:
         report["opening_moves"] = self.opening_moves
         report["seconds"] = time.perf_counter() - start
         return report
+
+    def progress(self) -> dict[str, int]:
+        """The match being played (or the last one): ``planned`` games, and the
+        candidate's games ``played``, ``wins``, ``losses``, ``draws`` counted so far (the
+        actor answers this while ``play`` runs)."""
+        return dict(self._count)

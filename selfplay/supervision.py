@@ -30,6 +30,9 @@ from selfplay import actors
 
 MAX_STRIKES = 5  # failures in a row of one role that stop the run
 SERVER_ANSWER_SECONDS = 5.0
+# A worker's first games start one by one over this many games' move limits: with few games
+# at once the first ones end within the first minutes, and later ones never all end together.
+START_SPREAD_GAMES = 2
 
 
 class Strikes:
@@ -132,7 +135,8 @@ class Crew:
             plan.workers[i], self.name(f"worker-{i}"), self.name(f"inference-{server}"),
             c.network.board_size, c.network.history_length,
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
-            rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i)
+            rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i,
+            start_spread=START_SPREAD_GAMES * c.rules.max_moves)
 
     def restart(self, handle: Any) -> None:
         """End ``handle``'s process; Ray starts it again (workers, servers, gatekeeper)."""
