@@ -13,6 +13,7 @@ that none was lost or delivered twice.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -51,10 +52,14 @@ class WorkerReport:
 
 def start_offsets(games: int, spread: int) -> list[int]:
     """The move at which each of ``games`` games first starts when their starts spread
-    evenly over ``spread`` moves (game 0 at once): ``i * spread // games``."""
+    over ``spread`` moves: game ``i`` at ``spread * sqrt(i / games)``, so game 0 plays
+    alone for a while (a quarter of ``spread`` with 16 games) and the others join ever
+    faster. Fewer games at once mean the first ones end sooner; on a CPU, where the
+    network's cost per position hardly depends on the batch, the moves played per second
+    stay the same."""
     if spread < 0:
         raise ValueError(f"start_spread must be >= 0, got {spread}")
-    return [i * spread // games for i in range(games)]
+    return [int(spread * math.sqrt(i / games)) for i in range(games)]
 
 
 class SelfPlayWorker:

@@ -46,16 +46,17 @@ def test_games_start_at_their_step_and_count_their_moves_in_progress():
 def test_a_workers_first_games_start_one_by_one_across_its_groups():
     from selfplay.worker import SelfPlayWorker, start_offsets
 
-    assert start_offsets(4, 100) == [0, 25, 50, 75] and start_offsets(3, 0) == [0, 0, 0]
+    assert start_offsets(4, 100) == [0, 50, 70, 86] and start_offsets(3, 0) == [0, 0, 0]
+    assert start_offsets(16, 324)[:3] == [0, 81, 114]  # cpu9: game 0 alone for 81 moves
     worker = SelfPlayWorker([UniformEvaluator(5, 2), UniformEvaluator(5, 2)], RULES,
                             SearchConfig(num_simulations=4), games=4, start_spread=8)
-    # games 0..3 start at moves 0, 2, 4, 6: group 0 holds games 0 and 2, group 1 games 1
+    # games 0..3 start at moves 0, 4, 5, 6: group 0 holds games 0 and 2, group 1 games 1
     # and 3, each group counting its own moves (a game that ends restarts in its place)
     report = worker.play(min_games=99, max_steps=1)
     assert (report.games_in_progress, report.moves_in_progress) == (1, 1)
-    report = worker.play(min_games=99, max_steps=4)  # 5 moves each: games 1 and 2 started
-    assert report.games_in_progress == 3 and report.moves_in_progress <= 5 + 1 + 3
-    report = worker.play(min_games=99, max_steps=2)
+    report = worker.play(min_games=99, max_steps=4)  # 5 moves each: game 1 started
+    assert report.games_in_progress == 2 and report.moves_in_progress <= 5 + 1
+    report = worker.play(min_games=99, max_steps=2)  # games 2 and 3 started
     assert report.games_in_progress == 4
 
 
