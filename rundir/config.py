@@ -52,7 +52,9 @@ class PipelineConfig:
             means: such runs resume as they were).
         window_alpha: the exponent ``alpha``, in (0, 1] (KataGo: 0.75).
         window_beta: the scale ``beta``, in [0, 1] (KataGo: 0.4); 0 fixes the window.
-        train_start: positions the buffer needs before the learner takes its first step.
+        train_start: positions at which the learner reaches its full pace; it takes its
+            first step when the buffer holds a quarter of them and samples fewer per
+            position until then (``selfplay.pacing``).
         samples_per_position: positions the learner samples (steps x batch size) per
             position the workers add; the learner waits when it is ahead of this ratio.
             It is also each position's expected reuse: while a position is in a window of

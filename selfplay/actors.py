@@ -84,7 +84,8 @@ def start_learner(placement: ActorPlacement, name: str | None,
 def start_gatekeeper(placement: ActorPlacement, name: str | None,
                      **kwargs: Any) -> ray.actor.ActorHandle:
     """A ``Gatekeeper`` actor (given a ``server``, it holds no network: its leaves go
-    there)."""
+    there; two threads: ``progress`` answers while ``play`` runs)."""
     cls = ray.remote(Gatekeeper).options(
-        **actor_options(placement, name, max_restarts=-1, max_task_retries=1))
+        **actor_options(placement, name, max_restarts=-1, max_task_retries=1),
+        max_concurrency=2)
     return cls.remote(gpus=placement.num_gpus, threads=cpu_threads(placement), **kwargs)

@@ -51,7 +51,7 @@ from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from selfplay.replay_buffer import ReplayBuffer
 from selfplay.resign_calibration import ResignCalibration, current_threshold, observe
 from selfplay.resume import start_session
-from selfplay.status import Rates, TensorBoardLog, status_line
+from selfplay.status import GateWatch, Rates, TensorBoardLog, status_line, view_of
 from selfplay.supervision import Crew, Strikes, Watchdog, kill
 
 SERVER_CHECK_SECONDS = 2.0
@@ -70,7 +70,8 @@ class Pipeline:
             written here on a fresh run).
         run_dir: the run directory (the caller holds its lock).
         log: where progress messages go (one line each).
-        status: where the live status line goes (``None``: same as ``log``).
+        status: where the live view goes, a ``selfplay.status.RunView`` (``None``: its
+            ``status_line`` to ``log``).
         stuck_seconds: how long a worker call or an inference server may stay silent
             before it is restarted.
     """
@@ -81,7 +82,7 @@ class Pipeline:
                  stuck_seconds: float = STUCK_SECONDS) -> None:
         p = config.pipeline
         self.config, self.run_dir, self.log = config, run_dir, log
-        self.status = status or log
+        self.status = status or (lambda view: log(status_line(view)))
         self.stuck_seconds = stuck_seconds
         self.pace = pacing.Pace(ratio=p.samples_per_position, max_lag=p.max_lag,
                                 train_start=p.train_start, batch=config.train.batch_size,
@@ -110,6 +111,8 @@ class Pipeline:
         self.gate_call: tuple[ray.ObjectRef, str, ray.ObjectRef] | None = None
         self.candidate: tuple[str, ray.ObjectRef] | None = None  # waiting for its gate
         self.last_loss: dict[str, float] = {}
+        self.in_progress: dict[int, tuple[int, int]] = {}  # worker -> (games, moves)
+        self.gate_watch = GateWatch()
         self.worker_restarts = 0
         self.strikes = Strikes()
         self.watchdog = Watchdog()
@@ -310,6 +313,7 @@ class Pipeline:
         self.rates.add_report(report.evaluations, report.moves)
         self._selfplay_evaluations += report.evaluations
         self._selfplay_moves += report.moves
+        self.in_progress[w] = (report.games_in_progress, report.moves_in_progress)
         for record in report.games:
             games = self.state.games
             self.state = self.ingest.ingest(self.state, record)
@@ -479,11 +483,12 @@ class Pipeline:
 
     def _owed(self) -> float:
         return pacing.owed(self.state.positions, self.state.samples_trained,
-                           sum(self.train_calls.values()), self.pace.ratio)
+                           sum(self.train_calls.values()), self.pace.ratio,
+                           self.pace.train_start)
 
     def _training_started(self) -> bool:
         return pacing.training_started(self.state.samples_trained, len(self.buffer),
-                                       self.pace.train_start)
+                                       pacing.first_step(self.pace.train_start))
 
     def _workers_may_play(self) -> bool:
         return pacing.workers_may_play(self.pace, self._training_started(), self._owed())
@@ -540,6 +545,7 @@ class Pipeline:
             p.gate_parallel_games, resign_threshold=threshold,
             best_version=self.state.best_version)
         self.gate_call = (ref, name, cand_ref)
+        self.gate_watch.start(name, self.state.best, p.gate_games, gate_sprt(p))
         self.log(f"gate {self.state.generation + 1}: {name} against {self.state.best}")
 
     # ------------------------------------------------------------------ reporting
@@ -548,9 +554,7 @@ class Pipeline:
         rates = self.rates.tick(now, s.games, s.positions)
         threshold = current_threshold(s, self.config.search.resign_threshold)
         waiting = self.watchdog.silent(WAITING_SHOWN_SECONDS)
-        self.status(status_line(s, rates, self.buffer.fill, self.last_loss.get("total"),
-                                len(self.crew.workers) * self.config.pipeline.games_per_worker,
-                                waiting, threshold, window=self.buffer.window))
+        self.status(view_of(self, rates, threshold, waiting))
         fp = (s.resign_false_positives / s.resign_would_have
               if s.resign_would_have else None)
         self.tb.scalars({

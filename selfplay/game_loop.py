@@ -3,7 +3,8 @@
 ``SelfPlayGames`` keeps G games going at once in one search: every ``step()`` runs the
 search on all of them (one evaluator call per simulation step, all leaves together), plays
 one move in each, and returns the games that just ended (as ``GameRecord``s), starting new
-ones in their place. Games end by two passes, the move limit, or resignation; the share of
+ones in their place (the first games may start one by one, ``start_at``, so that they do
+not all end together). Games end by two passes, the move limit, or resignation; the share of
 games where resignation is disabled (``SearchConfig.resign_disabled_fraction``) records who
 would have resigned, so the false-positive rate of the threshold can be measured.
 
@@ -36,6 +37,8 @@ class SelfPlayGames:
         num_games: G, games in progress at once.
         seed: seeds the search (noise, move sampling, resign-disabled draws).
         worker: stamped on every record.
+        start_at: for each game, the step (moves played by the loop) at which it first
+            starts; ``None``: all at once. Games waiting to start cost nothing.
 
     Attributes: ``best_version`` (stamped on games started after it is set),
     ``moves_played`` (moves played so far, all games), ``policy_targets`` (how many of
@@ -45,7 +48,8 @@ class SelfPlayGames:
     """
 
     def __init__(self, evaluator: Evaluator, rules: RulesConfig, search: SearchConfig,
-                 num_games: int, seed: int | None = None, worker: int = -1) -> None:
+                 num_games: int, seed: int | None = None, worker: int = -1,
+                 start_at: list[int] | None = None) -> None:
         if evaluator.board_size != rules.size:
             raise ValueError(f"evaluator is for {evaluator.board_size}x{evaluator.board_size}, "
                              f"the rules say {rules.size}x{rules.size}")
@@ -64,8 +68,35 @@ class SelfPlayGames:
         self._would: list[tuple[int, int]] = [(0, -1)] * num_games
         self._min_value: list[list[float]] = [[math.nan, math.nan] for _ in range(num_games)]
         self._version = [0] * num_games
+        self.steps = 0
+        start_at = [0] * num_games if start_at is None else [int(s) for s in start_at]
+        if len(start_at) != num_games or min(start_at, default=0) < 0:
+            raise ValueError(f"start_at needs {num_games} steps >= 0, got {start_at}")
+        self._start_at = {g: at for g, at in enumerate(start_at) if at > 0}
         for g in range(num_games):
-            self._start(g)
+            if g not in self._start_at:
+                self._start(g)
+
+    @property
+    def games_in_progress(self) -> int:
+        """Games started and not yet ended."""
+        return self.num_games - len(self._start_at)
+
+    @property
+    def moves_in_progress(self) -> int:
+        """Moves played so far in the games in progress (not yet stored anywhere)."""
+        return sum(len(moves) for moves in self._moves)
+
+    def _start_due(self) -> list[int] | None:
+        """Start the waiting games whose step has come; the games to search (``None``:
+        all)."""
+        if not self._start_at:
+            return None
+        for g, at in list(self._start_at.items()):
+            if at <= self.steps:
+                del self._start_at[g]
+                self._start(g)
+        return [g for g in range(self.num_games) if g not in self._start_at]
 
     def _start(self, g: int) -> None:
         self.search.set_root(g, Position.from_rules(self.rules))
@@ -79,9 +110,11 @@ class SelfPlayGames:
     def step(self) -> list[GameRecord]:
         """Search every game, play one move in each; returns the games that ended."""
         search = self.search
-        search.run()
+        searched = self._start_due()
+        search.run(games=searched)
+        self.steps += 1
         finished = []
-        for g in range(self.num_games):
+        for g in range(self.num_games) if searched is None else searched:
             position = search.position(g)
             disabled = search.resign_disabled(g)
             if disabled:

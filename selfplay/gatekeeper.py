@@ -145,6 +145,7 @@ class Gatekeeper:
         self.opening_moves = opening_moves
         self.server = server
         self._rng = np.random.default_rng(seed)
+        self._count = {"planned": 0, "played": 0, "wins": 0, "losses": 0, "draws": 0}
         self._evaluators: dict[str, Any] = {}
         if server is None:
             self._evaluators = _local_networks(network_config, self._rng, gpus, threads)
@@ -170,7 +171,11 @@ class Gatekeeper:
             search = dataclasses.replace(search, resign_threshold=resign_threshold)
         candidate, best = self._sides(candidate_weights, best_weights, best_version)
 
+        self._count = {"planned": games, "played": 0, "wins": 0, "losses": 0, "draws": 0}
+
         def stop(result: MatchResult) -> bool:
+            self._count = {"planned": games, "played": result.played, "wins": result.wins,
+                           "losses": result.losses, "draws": result.draws}
             return gate_decision(result.score, result.played, games, threshold,
                                  sprt) is not Decision.CONTINUE
 
@@ -235,3 +240,9 @@ def _local_networks(config: NetworkConfig, rng: np.random.Generator, gpus: float
     return {name: NetworkEvaluator(build_model(config), config,
                                    seed=int(rng.integers(2**63)))
             for name in ("candidate", "best")}
+
+    def progress(self) -> dict[str, int]:
+        """The match being played (or the last one): ``planned`` games, and the
+        candidate's games ``played``, ``wins``, ``losses``, ``draws`` counted so far (the
+        actor answers this while ``play`` runs)."""
+        return dict(self._count)

@@ -7,11 +7,19 @@ The learner samples ``ratio`` positions (``samples_per_position``) per self-play
 call's worth, and workers wait (backpressure) when it exceeds ``max_lag * ratio``.
 Training calls never cross a multiple of ``steps_per_generation``: at each multiple the
 learner hands over a candidate.
+
+The start ramps: the learner takes its first step once the buffer holds ``first_step``
+(a quarter of ``train_start``) positions, and until the run has ``train_start`` positions
+it samples fewer per position, in proportion (``owed`` with ``train_start``): a first
+network within minutes, without fitting a handful of games' results many times over.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+FIRST_STEP_FRACTION = 0.25  # of train_start: the learner's first step
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,20 @@ class Pace:
     steps_per_call: int
 
 
-def owed(positions: int, samples_trained: int, samples_in_flight: int, ratio: float
-         ) -> float:
+def owed(positions: int, samples_trained: int, samples_in_flight: int, ratio: float,
+         train_start: int = 0) -> float:
     """Samples the learner owes the ``positions`` played so far, counting the samples of
-    training calls already sent (negative: the learner is ahead)."""
+    training calls already sent (negative: the learner is ahead). Below ``train_start``
+    positions the ratio ramps: ``ratio * positions / train_start`` samples per position."""
+    if 0 < positions < train_start:
+        ratio = ratio * positions / train_start
     return positions * ratio - samples_trained - samples_in_flight
+
+
+def first_step(train_start: int) -> int:
+    """Positions the buffer needs for the learner's first step: a quarter of
+    ``train_start`` (``FIRST_STEP_FRACTION``), at least one."""
+    return max(1, math.ceil(train_start * FIRST_STEP_FRACTION)) if train_start else 0
 
 
 def training_started(samples_trained: int, buffer_positions: int, train_start: int) -> bool:

@@ -14,10 +14,13 @@ network).
 
 A run started with the default ``--address local`` starts a Ray of its own that listens
 on 127.0.0.1 only (``selfplay.ray_session``). The terminal shows the run's own messages
-and its status line; what TensorFlow, Ray and the actors print goes to
+and a live panel (a status line per interval when the output is not a terminal, or with
+``--plain``); what TensorFlow, Ray and the actors print goes to
 ``<run-dir>/logs/run.log`` unless ``--verbose`` (``selfplay.run_output``). The run's web
 page (``python -m web``, in a process of its own: ``selfplay.web_page``) is served on
-127.0.0.1 and its address printed (``--web-port``, ``--no-web``).
+127.0.0.1 and its address printed (``--web-port``, ``--no-web``). When the run stops
+(also on Ctrl-C) it prints a summary and the commands to play its best network and to
+rate it (``selfplay.run_summary``).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from rundir.stored_config import read_stored_config
 from rundir.toml_config import ConfigError, load_toml
 from selfplay.ray_session import LOCAL, RayStartError, listen_on_loopback_only, start_ray
 from selfplay.run_output import LOG_NAME, RunOutput
+from selfplay.run_summary import summary_lines
 from selfplay.web_page import WebPage
 
 
@@ -123,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--window", type=_int_at_least(1),
       help="replay window floor in positions; it grows with the run up to the config's "
            "window_max (cpu9: 50000, cap 500000)")
-    a("--train-start", type=_int_at_least(0), help="positions needed before training "
-      "starts (cpu9: 2000)")
+    a("--train-start", type=_int_at_least(0), help="positions at which the learner reaches "
+      "its full pace; it takes its first step at a quarter of them (cpu9: 2000)")
     a("--samples-per-position", type=_number(0, open_low=True), help="positions the "
       "learner samples per new self-play position (cpu9: 4)")
     a("--gpus-per-inference", type=_number(0), help="GPUs per inference server (default: "
@@ -143,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
       "(default: each measures its device at start, bfloat16/float16 only where faster) "
       "or forced; checkpoints stay float32")
     a("--verbose", action="store_true", help="show the messages of TensorFlow, Ray and the "
-      "actors on the terminal (by default they go to <run-dir>/logs/run.log)")
+      "actors on the terminal (by default they go to <run-dir>/logs/run.log); implies "
+      "--plain")
+    a("--plain", action="store_true", help="a status line per interval instead of the live "
+      "panel, also on a terminal (what a log file or CI gets anyway)")
     return parser
 
 
@@ -257,7 +264,7 @@ def _session(args: argparse.Namespace, config: RunConfig, run_dir: RunDir) -> in
     from selfplay.driver import Pipeline
     from selfplay.game_record import GameRecordError
 
-    with RunOutput(verbose=args.verbose) as out:
+    with RunOutput(verbose=args.verbose, plain=args.plain) as out:
         pipeline = Pipeline(config, run_dir, log=out.log, status=out.status)
         try:
             pipeline.prepare()
@@ -292,6 +299,9 @@ def _run_on_ray(args: argparse.Namespace, config: RunConfig, run_dir: RunDir, pi
             out.log(f"web page: {url}" if url else f"warning: {web.error}")
         write_text_atomic(run_dir.config_path, config.to_toml())
         pipeline.run()
+        out.end_panel()
+        for line in summary_lines(pipeline.state, run_dir.root):
+            out.log(line)
         if pipeline.failed:
             return 1
     except PlacementError as exc:

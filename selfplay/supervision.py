@@ -30,6 +30,9 @@ from selfplay import actors
 
 MAX_STRIKES = 5  # failures in a row of one role that stop the run
 SERVER_ANSWER_SECONDS = 5.0
+# A worker's first games start one by one over this many games' move limits: with few games
+# at once the first ones end within the first minutes, and later ones never all end together.
+START_SPREAD_GAMES = 2
 
 
 class Strikes:
@@ -139,7 +142,8 @@ class Crew:
             c.network.board_size, c.network.history_length,
             pipelines=run_config.worker_pipelines(p, self.clients[server]),
             rules=c.rules, search=c.search, games=p.games_per_worker, seed=p.seed, worker=i,
-            live_path=self.live_path if i == 0 else None)
+            live_path=self.live_path if i == 0 else None,
+            start_spread=START_SPREAD_GAMES * c.rules.max_moves)
 
     def precision_calls(self) -> dict[str, ray.ObjectRef]:
         """Role name (``learner``, ``inference-<i>``) -> a call answering the precision its

@@ -20,6 +20,7 @@ old network. (The one move searched while the version changed mixes both network
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -42,7 +43,9 @@ class WorkerReport:
 
     games: the finished games, in the order they ended; moves: moves played during the
     call (all games); evaluations: positions sent to the evaluator during the call;
-    seconds: wall time of the call; worker, session: who played them.
+    seconds: wall time of the call; worker, session: who played them;
+    games_in_progress, moves_in_progress: games started and not ended after the call, and
+    the moves played in them so far (positions not stored anywhere yet).
     """
 
     games: list[GameRecord] = field(default_factory=list)
@@ -51,6 +54,20 @@ class WorkerReport:
     seconds: float = 0.0
     worker: int = -1
     session: int = 0
+    games_in_progress: int = 0
+    moves_in_progress: int = 0
+
+
+def start_offsets(games: int, spread: int) -> list[int]:
+    """The move at which each of ``games`` games first starts when their starts spread
+    over ``spread`` moves: game ``i`` at ``spread * sqrt(i / games)``, so game 0 plays
+    alone for a while (a quarter of ``spread`` with 16 games) and the others join ever
+    faster. Fewer games at once mean the first ones end sooner; on a CPU, where the
+    network's cost per position hardly depends on the batch, the moves played per second
+    stay the same."""
+    if spread < 0:
+        raise ValueError(f"start_spread must be >= 0, got {spread}")
+    return [int(spread * math.sqrt(i / games)) for i in range(games)]
 
 
 class SelfPlayWorker:
@@ -68,11 +85,14 @@ class SelfPlayWorker:
         worker: this worker's index in the run.
         live_path: a file where the first game in progress is shown, rewritten every move
             (``selfplay.live_game``); ``None``: not shown.
+        start_spread: the first games start one by one over this many moves
+            (``start_offsets``), so that the first ones end early and later ones do not
+            all end together; 0: all start at once.
     """
 
     def __init__(self, evaluator: Evaluator | list[Evaluator], rules: RulesConfig,
                  search: SearchConfig, games: int, seed: int = 0, worker: int = 0,
-                 live_path: str | None = None) -> None:
+                 live_path: str | None = None, start_spread: int = 0) -> None:
         evaluators = list(evaluator) if isinstance(evaluator, list | tuple) else [evaluator]
         if not 1 <= len(evaluators) <= games:
             raise ValueError(f"need between 1 and games={games} evaluators, got "
@@ -83,8 +103,12 @@ class SelfPlayWorker:
         self.session = int(state[0])
         sizes = [len(part) for part in np.array_split(np.arange(games), len(evaluators))]
         self._evaluators = evaluators
-        self._groups = [SelfPlayGames(e, rules, search, size, seed=int(s), worker=worker)
-                        for e, size, s in zip(evaluators, sizes, state[1:], strict=True)]
+        k = len(evaluators)  # game i plays in group i % k: starts interleave over groups
+        offsets = start_offsets(games, start_spread)
+        self._groups = [SelfPlayGames(e, rules, search, size, seed=int(s), worker=worker,
+                                      start_at=offsets[j::k])
+                        for j, (e, size, s) in enumerate(zip(evaluators, sizes, state[1:],
+                                                             strict=True))]
         self._pool = (ThreadPoolExecutor(len(self._groups), thread_name_prefix="games")
                       if len(self._groups) > 1 else None)
         self._tree_versions: list[int | None] = [None] * len(self._groups)
@@ -131,7 +155,9 @@ class SelfPlayWorker:
         return WorkerReport(
             games=games, moves=sum(g.moves_played for g in self._groups) - moves0,
             evaluations=sum(g.search.evaluations for g in self._groups) - evals0,
-            seconds=time.perf_counter() - start, worker=self.worker, session=self.session)
+            seconds=time.perf_counter() - start, worker=self.worker, session=self.session,
+            games_in_progress=sum(g.games_in_progress for g in self._groups),
+            moves_in_progress=sum(g.moves_in_progress for g in self._groups))
 
     @property
     def trees_dropped(self) -> int:

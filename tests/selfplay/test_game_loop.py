@@ -29,6 +29,37 @@ def test_self_play_records_replay_to_their_results():
         assert record.worker == 3 and record.num_positions == len(record.moves) <= 50
 
 
+def test_games_start_at_their_step_and_count_their_moves_in_progress():
+    loop = SelfPlayGames(UniformEvaluator(5, 2), RULES, SearchConfig(num_simulations=4), 4,
+                         seed=0, start_at=[0, 2, 2, 5])
+    seen = []
+    for _ in range(6):
+        assert not loop.step()  # 5x5 games of 4 playouts last longer than 6 moves
+        seen.append((loop.games_in_progress, loop.moves_in_progress))
+    # after step n (1-based) a game that started at step s has played n - s moves
+    assert seen == [(1, 1), (1, 2), (3, 5), (3, 8), (3, 11), (4, 15)]
+    assert loop.moves_played == 15
+    with pytest.raises(ValueError, match="start_at needs 4 steps >= 0, got"):
+        SelfPlayGames(UniformEvaluator(5, 2), RULES, SearchConfig(), 4, start_at=[0, 1])
+
+
+def test_a_workers_first_games_start_one_by_one_across_its_groups():
+    from selfplay.worker import SelfPlayWorker, start_offsets
+
+    assert start_offsets(4, 100) == [0, 50, 70, 86] and start_offsets(3, 0) == [0, 0, 0]
+    assert start_offsets(16, 324)[:3] == [0, 81, 114]  # cpu9: game 0 alone for 81 moves
+    worker = SelfPlayWorker([UniformEvaluator(5, 2), UniformEvaluator(5, 2)], RULES,
+                            SearchConfig(num_simulations=4), games=4, start_spread=8)
+    # games 0..3 start at moves 0, 4, 5, 6: group 0 holds games 0 and 2, group 1 games 1
+    # and 3, each group counting its own moves (a game that ends restarts in its place)
+    report = worker.play(min_games=99, max_steps=1)
+    assert (report.games_in_progress, report.moves_in_progress) == (1, 1)
+    report = worker.play(min_games=99, max_steps=4)  # 5 moves each: game 1 started
+    assert report.games_in_progress == 2 and report.moves_in_progress <= 5 + 1
+    report = worker.play(min_games=99, max_steps=2)  # games 2 and 3 started
+    assert report.games_in_progress == 4
+
+
 def test_resignation_and_its_false_positive_bookkeeping():
     """Black always believes it is lost (value -0.95 for black), so black resigns at its
     first chance, except in resign-disabled games, which record that it would have."""

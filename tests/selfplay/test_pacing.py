@@ -20,6 +20,20 @@ def test_training_starts_at_train_start_and_never_stops_again():
     assert pacing.training_started(16, 0, 50)  # a resumed run with a small buffer
 
 
+def test_the_learner_starts_at_a_quarter_of_train_start_and_ramps_to_its_pace():
+    assert pacing.first_step(2000) == 500 and pacing.first_step(2) == 1
+    assert pacing.first_step(0) == 0
+    assert not pacing.training_started(0, 499, pacing.first_step(2000))
+    assert pacing.training_started(0, 500, pacing.first_step(2000))
+    # below train_start the samples per position ramp with the positions stored
+    assert pacing.owed(500, 0, 0, 2.0, train_start=2000) == 250  # 500 * 2 * 1/4
+    assert pacing.owed(1000, 250, 0, 2.0, train_start=2000) == 750  # 1000 * 2 * 1/2 - 250
+    assert pacing.owed(2000, 0, 0, 2.0, train_start=2000) == 4000  # the full pace
+    assert pacing.owed(5000, 0, 0, 2.0, train_start=2000) == 10000
+    ramp = [pacing.owed(n, 0, 0, 2.0, train_start=2000) for n in range(0, 2001, 100)]
+    assert ramp == sorted(ramp)  # never owes less as positions arrive
+
+
 def test_workers_wait_only_when_the_learner_is_more_than_max_lag_behind():
     assert pacing.workers_may_play(PACE, started=False, owed_samples=1e9)
     assert pacing.workers_may_play(PACE, started=True, owed_samples=400)  # 100 positions

@@ -150,9 +150,9 @@ def test_a_stuck_worker_is_named_in_the_status_line_and_restarted(ray_address, t
 
 
 def status_of(pipeline: Pipeline) -> str:
-    from selfplay.status import status_line
+    from selfplay.status import RunView, status_line
 
-    return status_line(pipeline.state, {}, 0.0, None, 0, pipeline.watchdog.silent(1.0))
+    return status_line(RunView(pipeline.state, waiting=pipeline.watchdog.silent(1.0)))
 
 
 def test_a_worker_waiting_on_a_silent_server_times_out_naming_it(ray_address):
