@@ -64,6 +64,13 @@ class NetworkConfig:
         value_filters: 1x1 filters of the value head (AlphaGo Zero: 1).
         value_hidden: units of the value head's hidden dense layer (AlphaGo Zero: 256).
         bn_momentum: batch-normalisation moving-average momentum.
+        auxiliary_heads: add KataGo's final-ownership (``float32[B, N, N]`` in [-1, 1],
+            +1 = owned by the player to move) and final-score (``float32[B, 1]``, points,
+            the player to move's score minus the opponent's, komi included) outputs to the
+            head layer. ``False`` is AlphaGo Zero's network, unchanged.
+        global_pooling_every: ``k > 0`` makes every k-th residual block (blocks k, 2k,
+            ...) a ``GlobalPoolingResidual`` (KataGo's global-pooling block); 0: none.
+        pooled_channels: channels of each global-pooling block's pooled branch.
     """
 
     board_size: int = 9
@@ -75,6 +82,9 @@ class NetworkConfig:
     value_filters: int = 1
     value_hidden: int = 256
     bn_momentum: float = 0.99
+    auxiliary_heads: bool = False
+    global_pooling_every: int = 0
+    pooled_channels: int = 16
 
     def __post_init__(self) -> None:
         if (isinstance(self.board_size, bool) or not isinstance(self.board_size, int)
@@ -94,6 +104,21 @@ class NetworkConfig:
         if (isinstance(self.bn_momentum, bool) or not isinstance(self.bn_momentum, (int, float))
                 or not 0.0 < self.bn_momentum < 1.0):
             raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum!r}")
+        if not isinstance(self.auxiliary_heads, bool):
+            raise ValueError(
+                f"auxiliary_heads must be true or false, got {self.auxiliary_heads!r}")
+        if (isinstance(self.global_pooling_every, bool)
+                or not isinstance(self.global_pooling_every, int)
+                or not 0 <= self.global_pooling_every <= MAX_SHAPE["blocks"]):
+            raise ValueError(
+                f"global_pooling_every must be an integer in 0..{MAX_SHAPE['blocks']}, got "
+                f"{self.global_pooling_every!r}")
+        _check_positive_int("pooled_channels", self.pooled_channels, MAX_SHAPE["filters"])
+
+    def is_global_pooling_block(self, index: int) -> bool:
+        """Whether residual block ``index`` (1-based) is a global-pooling block."""
+        every = self.global_pooling_every
+        return every > 0 and index % every == 0
 
     @property
     def name(self) -> str:
@@ -159,6 +184,13 @@ class TrainConfig:
             (AlphaGo Zero: 1e-4).
         value_loss_weight: weight of the value MSE in the total loss (AlphaGo Zero: 1).
         augment: apply a random one of the 8 board symmetries to each training position.
+        ownership_loss_weight: weight of the ownership loss, the mean over the N*N points
+            of the squared error of the predicted final ownership (KataGo: 1.5 on its
+            per-point cross-entropy, normalised by N^2 likewise). Used only by networks
+            with ``auxiliary_heads``.
+        score_loss_weight: weight of the score loss, the squared error of the predicted
+            final score divided by N (points per board side), so that a one-row error
+            costs about 1 whatever the board (small, like KataGo's).
     """
 
     batch_size: int = 256
@@ -168,6 +200,8 @@ class TrainConfig:
     l2: float = 1e-4
     value_loss_weight: float = 1.0
     augment: bool = True
+    ownership_loss_weight: float = 1.5
+    score_loss_weight: float = 0.02
 
     def __post_init__(self) -> None:
         _check_positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
@@ -199,6 +233,8 @@ class TrainConfig:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
         _check_number("l2", self.l2, 0.0, 1.0)
         _check_number("value_loss_weight", self.value_loss_weight, 0.0, 1000.0)
+        _check_number("ownership_loss_weight", self.ownership_loss_weight, 0.0, 1000.0)
+        _check_number("score_loss_weight", self.score_loss_weight, 0.0, 1000.0)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be true or false, got {self.augment!r}")
 
