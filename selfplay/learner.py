@@ -121,7 +121,7 @@ class Learner:
         samples = 0
         for batch in batches:
             logs = self.trainer.train_step(batch.boards, batch.to_play, batch.policy,
-                                           batch.value)
+                                           batch.value, batch.ownership, batch.score)
             for key, value in logs.items():
                 sums[key] = sums.get(key, 0.0) + value
             samples += len(batch.boards)
