@@ -3,7 +3,7 @@ network predicts the final owner of held-out games' points far better than untra
 networks do (``tests.learning.auxiliary_heads`` has the setting).
 
 Threshold from the distribution (``python -m tests.learning.auxiliary_heads --untrained 20
---trained 0,1,2,3``, docs/learning.md): 20 untrained initialisations scored 0.480 to
+--trained 0,1,2,3``, recorded in docs/learning.md): 20 untrained initialisations scored 0.480 to
 0.580 (mean 0.513); trained seeds 0-3 scored 0.720 to 0.727. ``MIN_ACCURACY`` sits between,
 0.07 above the best untrained network and 0.07 below the worst trained one.
 """
