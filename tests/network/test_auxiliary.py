@@ -152,5 +152,6 @@ def test_config_fields_are_checked_and_round_trip():
         NetworkConfig(global_pooling_every=-1)
     with pytest.raises(ValueError, match="ownership_loss_weight must be a finite number"):
         TrainConfig(ownership_loss_weight=float("nan"))
-    assert [i for i in range(1, 7) if network.PRESETS["cpu9"].is_global_pooling_block(i)] \
-        == [3, 6]
+    every3 = NetworkConfig(blocks=6, global_pooling_every=3)
+    assert [i for i in range(1, 7) if every3.is_global_pooling_block(i)] == [3, 6]
+    assert network.PRESETS["cpu9"].auxiliary_heads
