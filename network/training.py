@@ -188,9 +188,9 @@ class Trainer:
         to_play: np.ndarray,
         policy_target: np.ndarray,
         value_target: np.ndarray,
-        policy_mask: np.ndarray | None = None,
         ownership_target: np.ndarray | None = None,
         score_target: np.ndarray | None = None,
+        policy_mask: np.ndarray | None = None,
     ) -> dict[str, float]:
         """One SGD update on one batch; returns the batch's losses before the update.
 
@@ -201,13 +201,13 @@ class Trainer:
                 to 1, pass last).
             value_target: float32[B] in [-1, 1], the game result from the point of view of
                 the player to move in that position.
-            policy_mask: bool[B], the positions whose ``policy_target`` trains the policy
-                (the other rows are ignored); ``None``: all of them.
             ownership_target: float32[B, N, N], the final ownership for the player to
                 move (+1 its point, -1 the opponent's, 0 neutral; NaN rows: unknown);
                 ``None``: unknown for all. Used only with auxiliary heads.
             score_target: float32[B], the final score for the player to move (points,
                 komi included; NaN: unknown); ``None``: unknown for all.
+            policy_mask: bool[B], the positions whose ``policy_target`` trains the policy
+                (the other rows are ignored); ``None``: all of them.
 
         Returns floats: ``total`` (the minimised loss), ``policy`` (cross-entropy, nats,
         mean over the masked-in positions; the minimised term is it times their share),
