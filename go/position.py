@@ -279,6 +279,11 @@ class Position:
         """``black_area - white_area`` under Tromp-Taylor rules (no komi)."""
         return int(kernels.area_score(self._flat, self._nbrs))
 
+    def ownership(self) -> np.ndarray:
+        """``int8[N, N]``: the Tromp-Taylor owner of each point, +1 black, -1 white, 0
+        neutral (every stone alive, as the score counts it)."""
+        return kernels.area_owner(self._flat, self._nbrs).reshape(self.size, self.size)
+
     def score(self) -> float:
         """``black_area - white_area - komi``: positive means black is ahead."""
         return self.area() - self.komi

@@ -5,8 +5,12 @@ One output line lists every reported move, each as ``info move ... pv ...``:
 * Leela Zero (``lz``): ``info move D4 visits 12 winrate 5234 prior 1234 lcb 5000 order 0
   pv D4 Q16``, winrate, prior and lcb in 1/100 of a percent (0..10000);
 * KataGo (``kata``): ``info move D4 visits 12 utility 0.0468 winrate 0.523400 prior
-  0.123400 lcb 0.500000 order 0 pv D4 Q16`` with 0..1 floats (no score estimate: the
-  network has no score head, so ``scoreMean``/``scoreLead`` are omitted).
+  0.123400 lcb 0.500000 scoreMean 2.5 scoreLead 2.5 order 0 pv D4 Q16`` with 0..1 floats.
+  ``scoreLead`` (and KataGo's older name ``scoreMean``, the same number) is the network's
+  predicted final score after the move, in points for the side to move, and is present
+  only when the network has a score head; so is the trailing ``ownership`` followed by
+  N*N values in [-1, 1] (+1: the side to move ends up owning the point), row-major from
+  the top-left point (A9 on 9x9), when ``ownership true`` is asked.
 
 Winrates are for the side to move at the analysed position: ``(Q + 1) / 2`` of the
 search's values, which are from that player's point of view. ``lcb`` is a lower
@@ -38,7 +42,7 @@ class AnalyzeRequest:
     centiseconds between output lines (0: no periodic output); ``min_moves``: report at
     least this many moves (unvisited ones by prior); ``max_moves``: at most this many
     (0: no limit); ``pv_visits``: KataGo's ``pvVisits``; ``root_info``: KataGo's
-    ``rootInfo``; ``ownership`` was asked for (not available: ignored).
+    ``rootInfo``; ``ownership``: append the predicted ownership (KataGo style only).
     """
 
     colour: int | None = None
@@ -178,19 +182,33 @@ def lz_line(infos: list[MoveInfo], size: int) -> str:
 
 
 def kata_line(infos: list[MoveInfo], size: int, root: RootStats | None = None,
-              root_info: bool = False) -> str:
-    """KataGo's format: winrate, prior, lcb as 0..1 floats; ``utility`` is the value."""
+              root_info: bool = False, score_leads: list[float] | None = None,
+              ownership: np.ndarray | None = None,
+              root_score_lead: float | None = None) -> str:
+    """KataGo's format: winrate, prior, lcb as 0..1 floats; ``utility`` is the value.
+
+    ``score_leads[i]``: ``infos[i]``'s predicted score lead (points, side to move) shown as
+    ``scoreMean`` and ``scoreLead``; ``ownership float[N*N]`` (side to move's view) is
+    appended after the moves; ``root_score_lead`` goes into ``rootInfo``. ``None``: left
+    out (a network without a score/ownership head).
+    """
     parts = []
-    for info in infos:
+    for i, info in enumerate(infos):
         pv = " ".join(coords.to_gtp(m, size) for m in info.pv)
+        score = "" if score_leads is None else (
+            f"scoreMean {score_leads[i]:.4f} scoreLead {score_leads[i]:.4f} ")
         text = (f"info move {coords.to_gtp(info.move, size)} visits {info.visits} "
                 f"utility {info.utility:.6f} winrate {info.winrate:.6f} "
-                f"prior {info.prior:.6f} lcb {info.lcb:.6f} order {info.order} pv {pv}")
+                f"prior {info.prior:.6f} lcb {info.lcb:.6f} {score}order {info.order} "
+                f"pv {pv}")
         if info.pv_visits:
             text += " pvVisits " + " ".join(str(v) for v in info.pv_visits)
         parts.append(text)
     if root_info and root is not None:
         value = 0.0 if math.isnan(root.value) else float(root.value)
+        lead = "" if root_score_lead is None else f" scoreLead {root_score_lead:.4f}"
         parts.append(f"rootInfo visits {root.total_visits} utility {value:.6f} "
-                     f"winrate {(value + 1) / 2:.6f}")
+                     f"winrate {(value + 1) / 2:.6f}{lead}")
+    if ownership is not None:
+        parts.append("ownership " + " ".join(f"{v:.4f}" for v in np.asarray(ownership)))
     return " ".join(parts)

@@ -10,9 +10,13 @@ argument is checked before anything changes: a refused command leaves the game a
 
 Komi is a whole or half number with ``|komi| <= 150`` (``gtp.game_state.check_komi``).
 
-Scoring is the project's: area (Tromp-Taylor) with komi, every stone on the board alive.
-So ``final_status_list dead`` is empty, ``alive`` lists every chain (one per line) and
-``final_score`` is exactly what the referee and self-play count.
+Scoring is area (Tromp-Taylor) with komi. With a network that predicts final ownership
+(``ownership`` given), ``final_status_list dead`` lists the chains it gives to the
+opponent (``gtp.ownership``), ``alive`` the others, and ``final_score`` counts the area
+once the dead chains are taken off, as GNU Go does with ``--chinese-rules``. Without it,
+every stone counts as alive: ``final_score`` is exactly what the referee and self-play
+count, ``alive`` lists every chain, and ``dead`` answers an error saying the network
+cannot tell dead stones.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import os
 import sys
 from collections.abc import Callable
 from typing import TextIO
+
+import numpy as np
 
 from go import IllegalMove, coords, sgf
 from go.game_record import Game
@@ -35,6 +41,7 @@ from gtp.game_state import (
     parse_colour,
 )
 from gtp.handicap import fixed_handicap_points
+from gtp.ownership import dead_chains, result_string, score_without
 from gtp.protocol import (
     Arg,
     CommandSpec,
@@ -83,7 +90,9 @@ class BoardCommands:
 
     ``accept_size(n)`` says whether the engine can play on an ``n`` board (``boardsize``
     answers ``unacceptable size`` otherwise); ``on_change()`` runs after every change of
-    the game (the engine drops its search tree there).
+    the game (the engine drops its search tree there). ``ownership()`` gives the network's
+    predicted final ownership of the current position, ``float[N*N]`` in absolute colours
+    (+1 black), or ``None`` when the network has no ownership head.
     """
 
     def __init__(
@@ -93,8 +102,10 @@ class BoardCommands:
         on_change: Callable[[], None] = lambda: None,
         log: TextIO | None = None,
         program: str = "zerogo",
+        ownership: Callable[[], np.ndarray | None] = lambda: None,
     ) -> None:
         self.state = state
+        self.ownership = ownership
         self.accept_size = accept_size
         self.on_change = on_change
         self.log = log
@@ -164,15 +175,32 @@ class BoardCommands:
     def showboard(self) -> str:
         return "\n" + board_diagram(self.state)
 
+    def _dead(self) -> list[list[int]] | None:
+        """The dead chains by the network's ownership; ``None`` without an ownership head."""
+        ownership = self.ownership()
+        if ownership is None:
+            return None
+        return dead_chains(self.state.position.flat_board, self.state.chains(), ownership)
+
     def final_score(self) -> str:
-        return self.state.position.result_string()
+        dead = self._dead()
+        if dead is None:
+            return self.state.position.result_string()
+        return result_string(score_without(self.state.position.flat_board, self.state.size,
+                                           self.state.komi, dead))
 
     def final_status_list(self, status: str) -> str:
-        if status != "alive":
+        if status == "seki":
             return ""
+        dead = self._dead()
+        if dead is None and status == "dead":
+            raise GtpError("cannot tell dead stones: the network has no ownership head "
+                           "(every stone counts as alive)")
+        dead_points = {p for chain in dead or () for p in chain}
+        wanted = [chain for chain in self.state.chains()
+                  if (chain[0] in dead_points) == (status == "dead")]
         size = self.state.size
-        return "\n".join(" ".join(coords.to_gtp(p, size) for p in chain)
-                         for chain in self.state.chains())
+        return "\n".join(" ".join(coords.to_gtp(p, size) for p in chain) for chain in wanted)
 
     def fixed_handicap(self, stones: int) -> str:
         try:

@@ -9,6 +9,9 @@ tree (``EngineSearch``) and the command table: the board and time commands, plus
   ``info`` lines every ``interval`` centiseconds until the next command arrives;
 * ``lz-genmove_analyze`` / ``kata-genmove_analyze``: a ``genmove`` that prints those lines
   while it thinks and ends with ``play <vertex>``;
+* ``final_score`` / ``final_status_list``: dead stones from the network's ownership
+  prediction when it has auxiliary heads (``gtp.ownership``); ``kata-analyze`` then also
+  reports each move's ``scoreLead`` and, when asked, the root's ``ownership``;
 * ``gogui-analyze_commands`` and the commands it lists: the network's policy
   (``zerogo-policy``, a GoGui number board), its value (``zerogo-value``) and the
   search's visits and principal variation (``zerogo-visits``, GoGui graphics).
@@ -30,12 +33,13 @@ from gtp.analysis import AnalyzeRequest, kata_line, lz_line, move_infos, parse_a
 from gtp.board_commands import BoardCommands
 from gtp.clock_commands import Clocks
 from gtp.game_state import GameState, Setup, colour_name, parse_colour
-from gtp.protocol import Arg, CommandSpec, Dispatcher, Stream, parse_string
+from gtp.protocol import Arg, CommandSpec, Dispatcher, GtpError, Stream, parse_string
 from gtp.search_player import RESIGN, EngineSearch, PlayerConfig
 from mcts import Evaluator
 
 PROGRAM = "zerogo"
 VERSION = "0.1.0"
+OWNERSHIP_SAMPLES = 8  # evaluations (random symmetries) averaged for the final judgement
 IDLE_SLEEP = 0.05  # seconds between looks at stdin once an analysis has nothing to add
 
 GOGUI_ANALYZE_COMMANDS = (
@@ -70,7 +74,8 @@ class GtpEngine:
         self.player = EngineSearch(evaluator, self.config, seed)
         self.dispatcher = Dispatcher(name, version, log)
         board = BoardCommands(self.state, accept_size=lambda n: n == self.board_size,
-                              log=log, program=f"{name} {version}")
+                              log=log, program=f"{name} {version}",
+                              ownership=self.final_ownership)
         self.dispatcher.add_all(board.specs())
         self.dispatcher.add_all(self.clocks.specs())
         self.dispatcher.add_all(self.specs())
@@ -124,8 +129,38 @@ class GtpEngine:
             pass
         return self._decide(colour, position, commit, started)
 
+    # ------------------------------------------------------------------ auxiliary heads
+    @property
+    def has_auxiliary_heads(self) -> bool:
+        """Whether the network predicts final ownership and score."""
+        return bool(getattr(self.evaluator, "has_auxiliary_heads", False))
+
+    def _auxiliary(self, positions: list[Position]) -> tuple[np.ndarray, np.ndarray]:
+        """``(ownership float32[B, N*N], score float32[B])`` of ``positions``, each for
+        its player to move (the network's ``evaluate_auxiliary``)."""
+        history = int(self.evaluator.history_length)
+        boards = np.stack([p.recent_boards(history) for p in positions])
+        to_play = np.array([p.to_play for p in positions], np.int8)
+        ownership, score = self.evaluator.evaluate_auxiliary(boards, to_play)
+        return np.asarray(ownership).reshape(len(positions), -1), np.asarray(score)
+
+    def root_estimate(self, position: Position) -> tuple[np.ndarray, float]:
+        """The network's final ownership ``float[N*N]`` and score of ``position`` for its
+        player to move, averaged over ``OWNERSHIP_SAMPLES`` random symmetries."""
+        ownership, score = self._auxiliary([position] * OWNERSHIP_SAMPLES)
+        return ownership.mean(axis=0), float(score.mean())
+
+    def final_ownership(self) -> np.ndarray | None:
+        """Predicted final ownership of the current position in absolute colours (+1
+        black), ``float[N*N]``; ``None`` when the network has no ownership head."""
+        if not self.has_auxiliary_heads:
+            return None
+        position = self.state.position
+        return self.root_estimate(position)[0] * position.to_play
+
     # ------------------------------------------------------------------ analysis
-    def _info_line(self, style: str, request: AnalyzeRequest) -> str:
+    def _info_line(self, style: str, request: AnalyzeRequest,
+                   position: Position | None = None) -> str:
         search = self.player.search
         stats = search.root_stats(0)
         infos = move_infos(
@@ -134,11 +169,22 @@ class GtpEngine:
                                   for i, m in enumerate(pv)])
         if style == "lz":
             return lz_line(infos, self.board_size)
-        return kata_line(infos, self.board_size, stats, request.root_info)
+        leads = ownership = root_lead = None
+        if self.has_auxiliary_heads and position is not None and infos:
+            children = [position.play(info.move) for info in infos]
+            _, scores = self._auxiliary(children)
+            leads = [-float(s) for s in scores]  # the child's score is the opponent's
+            root_ownership, root_lead = self.root_estimate(position)
+            if request.ownership:
+                ownership = root_ownership
+        return kata_line(infos, self.board_size, stats, request.root_info,
+                         score_leads=leads, ownership=ownership, root_score_lead=root_lead)
 
     def analyze(self, style: str, tokens: list[str]) -> Stream:
         """``lz-analyze`` / ``kata-analyze``: search until the next command arrives."""
         request = parse_analyze(tokens)
+        if request.ownership and not self.has_auxiliary_heads:
+            raise GtpError("cannot report ownership: the network has no ownership head")
         colour = self.state.to_play if request.colour is None else request.colour
         position = self.state.position_for(colour)
         interval = request.interval / 100.0
@@ -153,11 +199,11 @@ class GtpEngine:
                 now = time.monotonic()
                 if interval > 0 and now - last >= interval:
                     last = now
-                    yield self._info_line(style, request)
+                    yield self._info_line(style, request, position)
                 else:
                     yield None
             if interval > 0:
-                yield self._info_line(style, request)
+                yield self._info_line(style, request, position)
             while True:  # the search is at its cap: wait for the next command
                 time.sleep(IDLE_SLEEP)
                 yield None
@@ -167,6 +213,8 @@ class GtpEngine:
     def genmove_analyze(self, style: str, tokens: list[str]) -> Stream:
         """``lz-genmove_analyze`` / ``kata-genmove_analyze``: genmove with info lines."""
         request = parse_analyze(tokens, colour_required=True)
+        if request.ownership and not self.has_auxiliary_heads:
+            raise GtpError("cannot report ownership: the network has no ownership head")
         assert request.colour is not None
         colour = request.colour
         interval = request.interval / 100.0
@@ -178,11 +226,11 @@ class GtpEngine:
                 now = time.monotonic()
                 if interval > 0 and now - last >= interval:
                     last = now
-                    yield self._info_line(style, request)
+                    yield self._info_line(style, request, position)
                 else:
                     yield None
             if interval > 0 and self.player.root_visits > 1:
-                yield self._info_line(style, request)
+                yield self._info_line(style, request, position)
             yield "play " + self._decide(colour, position, True, started)
 
         return Stream(lines(), interruptible=False)

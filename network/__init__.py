@@ -5,6 +5,7 @@ Public names (imported lazily, so ``network.config``, ``network.features`` and
 
 * ``NetworkConfig``, ``PRESETS``, ``TrainConfig``            (``network.config``)
 * ``Residual``                                                (``network.residual``)
+* ``GlobalPoolingResidual``                                   (``network.global_pooling``)
 * ``PolicyValueHead``                                         (``network.heads``)
 * ``build_model``, ``network_config_of``                      (``network.model``)
 * ``NetworkEvaluator``                                        (``network.evaluator``)
@@ -32,6 +33,7 @@ _EXPORTS = {
     "PRESETS": "network.config",
     "TrainConfig": "network.config",
     "Residual": "network.residual",
+    "GlobalPoolingResidual": "network.global_pooling",
     "PolicyValueHead": "network.heads",
     "build_model": "network.model",
     "network_config_of": "network.model",
@@ -44,8 +46,8 @@ _EXPORTS = {
     "choose_precision": "network.precision",
     "PrecisionChoice": "network.precision",
 }
-_SUBMODULES = ("backend", "checkpoint", "config", "evaluator", "features", "heads", "model",
-               "precision", "residual", "symmetry", "training")
+_SUBMODULES = ("backend", "checkpoint", "config", "evaluator", "features", "global_pooling",
+               "heads", "model", "precision", "residual", "symmetry", "training")
 
 __all__ = sorted(_EXPORTS) + list(_SUBMODULES)
 

@@ -64,6 +64,13 @@ class NetworkConfig:
         value_filters: 1x1 filters of the value head (AlphaGo Zero: 1).
         value_hidden: units of the value head's hidden dense layer (AlphaGo Zero: 256).
         bn_momentum: batch-normalisation moving-average momentum.
+        auxiliary_heads: add KataGo's final-ownership (``float32[B, N, N]`` in [-1, 1],
+            +1 = owned by the player to move) and final-score (``float32[B, 1]``, points,
+            the player to move's score minus the opponent's, komi included) outputs to the
+            head layer. ``False`` is AlphaGo Zero's network, unchanged.
+        global_pooling_every: ``k > 0`` makes every k-th residual block (blocks k, 2k,
+            ...) a ``GlobalPoolingResidual`` (KataGo's global-pooling block); 0: none.
+        pooled_channels: channels of each global-pooling block's pooled branch.
     """
 
     board_size: int = 9
@@ -75,6 +82,9 @@ class NetworkConfig:
     value_filters: int = 1
     value_hidden: int = 256
     bn_momentum: float = 0.99
+    auxiliary_heads: bool = False
+    global_pooling_every: int = 0
+    pooled_channels: int = 16
 
     def __post_init__(self) -> None:
         if (isinstance(self.board_size, bool) or not isinstance(self.board_size, int)
@@ -94,6 +104,21 @@ class NetworkConfig:
         if (isinstance(self.bn_momentum, bool) or not isinstance(self.bn_momentum, (int, float))
                 or not 0.0 < self.bn_momentum < 1.0):
             raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum!r}")
+        if not isinstance(self.auxiliary_heads, bool):
+            raise ValueError(
+                f"auxiliary_heads must be true or false, got {self.auxiliary_heads!r}")
+        if (isinstance(self.global_pooling_every, bool)
+                or not isinstance(self.global_pooling_every, int)
+                or not 0 <= self.global_pooling_every <= MAX_SHAPE["blocks"]):
+            raise ValueError(
+                f"global_pooling_every must be an integer in 0..{MAX_SHAPE['blocks']}, got "
+                f"{self.global_pooling_every!r}")
+        _check_positive_int("pooled_channels", self.pooled_channels, MAX_SHAPE["filters"])
+
+    def is_global_pooling_block(self, index: int) -> bool:
+        """Whether residual block ``index`` (1-based) is a global-pooling block."""
+        every = self.global_pooling_every
+        return every > 0 and index % every == 0
 
     @property
     def name(self) -> str:
@@ -135,9 +160,16 @@ class NetworkConfig:
 #: self-play games an hour on a laptop, the search's own CPU cost aside), while keeping
 #: AlphaGo Zero's block shape, full 17-plane input and heads. "cpu9_fast" (b4c32) is ~2.3x
 #: faster for weaker machines. "agz19" is AlphaGo Zero's 20-block, 256-filter 19x19 net
-#: (the paper's first run), for GPUs.
+#: (the paper's first run), for GPUs. "cpu9" also has KataGo's auxiliary heads (final
+#: ownership and score): measured interleaved in one run on the shared 2 cores (best of
+#: 40, batch 64; ``python -m benchmarks --only network``, "auxiliary_evaluations_per_s"),
+#: the evaluator's rate was 0.97-0.99x the plain tower's (the search's compiled pass leaves
+#: their outputs out). Global pooling in blocks 3 and 6 measured 0.79-0.92x (0.88-0.92x
+#: with the heads) in two runs: not shown within the 10% budget, so it stays off here
+#: (``global_pooling_every=3`` turns it on).
 PRESETS: dict[str, NetworkConfig] = {
-    "cpu9": NetworkConfig(board_size=9, blocks=6, filters=64, history_length=8),
+    "cpu9": NetworkConfig(board_size=9, blocks=6, filters=64, history_length=8,
+                          auxiliary_heads=True),
     "cpu9_fast": NetworkConfig(board_size=9, blocks=4, filters=32, history_length=8,
                                value_hidden=64),
     "agz19": NetworkConfig(board_size=19, blocks=20, filters=256, history_length=8),
@@ -159,6 +191,13 @@ class TrainConfig:
             (AlphaGo Zero: 1e-4).
         value_loss_weight: weight of the value MSE in the total loss (AlphaGo Zero: 1).
         augment: apply a random one of the 8 board symmetries to each training position.
+        ownership_loss_weight: weight of the ownership loss, the mean over the N*N points
+            of the squared error of the predicted final ownership (KataGo: 1.5 on its
+            per-point cross-entropy, normalised by N^2 likewise). Used only by networks
+            with ``auxiliary_heads``.
+        score_loss_weight: weight of the score loss, the squared error of the predicted
+            final score divided by N (points per board side), so that a one-row error
+            costs about 1 whatever the board (small, like KataGo's).
     """
 
     batch_size: int = 256
@@ -168,6 +207,8 @@ class TrainConfig:
     l2: float = 1e-4
     value_loss_weight: float = 1.0
     augment: bool = True
+    ownership_loss_weight: float = 1.5
+    score_loss_weight: float = 0.02
 
     def __post_init__(self) -> None:
         _check_positive_int("batch_size", self.batch_size, MAX_BATCH_SIZE)
@@ -199,6 +240,8 @@ class TrainConfig:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum!r}")
         _check_number("l2", self.l2, 0.0, 1.0)
         _check_number("value_loss_weight", self.value_loss_weight, 0.0, 1000.0)
+        _check_number("ownership_loss_weight", self.ownership_loss_weight, 0.0, 1000.0)
+        _check_number("score_loss_weight", self.score_loss_weight, 0.0, 1000.0)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be true or false, got {self.augment!r}")
 

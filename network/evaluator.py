@@ -4,6 +4,11 @@ numpy in, numpy out. Each call: (optionally) a random board symmetry per positio
 int8 boards expanded to planes (``network.features``), one compiled forward pass, the
 policy mapped back through the inverse symmetry, a softmax over the legal moves only.
 Values come out from the point of view of the player to move, as the protocol says.
+
+A network with auxiliary heads (``NetworkConfig.auxiliary_heads``) also answers
+``evaluate_auxiliary``: its predicted final ownership and score, for the GTP engine's
+``final_score``, ``final_status_list`` and ``kata-analyze``. The search itself uses only
+policy and value (the compiled forward pass leaves the auxiliary outputs out).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from go.errors import ZerogoError
 from network import backend, symmetry
 from network.config import NetworkConfig
 from network.features import planes
@@ -37,6 +43,10 @@ def masked_softmax(logits: np.ndarray, legal: np.ndarray) -> np.ndarray:
     total[total == 0] = 1.0
     e /= total
     return e
+
+
+class NoAuxiliaryHeadsError(ZerogoError, ValueError):
+    """The network has no ownership and score heads (an AlphaGo Zero network)."""
 
 
 class NetworkEvaluator:
@@ -126,6 +136,43 @@ class NetworkEvaluator:
             logits = symmetry.inverse_policy_each(logits, ks, n)
         priors = masked_softmax(logits, legal)
         return priors, np.clip(values, -1.0, 1.0).astype(np.float32, copy=False)
+
+    @property
+    def has_auxiliary_heads(self) -> bool:
+        """Whether the network predicts final ownership and score."""
+        return self.config.auxiliary_heads
+
+    def evaluate_auxiliary(self, boards: np.ndarray, to_play: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """The network's predicted final ownership and score of each position.
+
+        Args: ``boards int8[B, H, N, N]`` (absolute colours, index 0 the current board),
+        ``to_play int8[B]`` (+1 black / -1 white).
+
+        Returns ``ownership float32[B, N, N]`` in [-1, 1], +1 where the point ends owned by
+        the player to move (Tromp-Taylor area), -1 by the opponent; and ``score
+        float32[B]``, points, the player to move's final area minus the opponent's with
+        komi. Under ``random_symmetry`` each position is evaluated under a random symmetry
+        and its ownership mapped back. Raises ``NoAuxiliaryHeadsError`` for a network
+        without these heads.
+        """
+        if not self.has_auxiliary_heads:
+            raise NoAuxiliaryHeadsError(
+                f"network {self.config.name} has no ownership and score heads")
+        n = self.board_size
+        boards, to_play, _ = self._check(
+            boards, to_play, np.ones((np.shape(boards)[0], n * n + 1), np.bool_))
+        batch = boards.shape[0]
+        ks = None
+        if self.random_symmetry:
+            ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, batch)
+            boards = symmetry.transform_boards_each(boards, ks)
+        out = self.model(planes(boards, to_play), training=False)
+        ownership = np.asarray(keras.ops.convert_to_numpy(out["ownership"]), np.float32)
+        score = np.asarray(keras.ops.convert_to_numpy(out["score"]), np.float32)[:, 0]
+        if ks is not None:
+            ownership = symmetry.transform_boards_each(ownership, symmetry.INVERSES[ks])
+        return np.clip(ownership, -1.0, 1.0), score
 
     def _check(self, boards: Any, to_play: Any, legal: Any
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

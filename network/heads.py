@@ -7,6 +7,18 @@ Value:  1x1 conv (``value_filters``) -> BN -> ReLU -> flatten -> dense ``value_h
 The layer returns ``{"policy": logits float32[B, N*N + 1], "value": float32[B, 1]}``; the
 policy's last entry is pass, the value is in [-1, 1] from the point of view of the player
 to move (that is what the trainer's targets say; the layer itself only learns it).
+
+With ``auxiliary=True`` (KataGo's auxiliary heads) the dict gains
+
+* ``"ownership": float32[B, N, N]`` in [-1, 1]: 1x1 conv (1 filter, bias) -> tanh. The
+  trainer's target is the final Tromp-Taylor position of the game, +1 where the player to
+  move at this position owns the point (its stone, or empty area reaching only its
+  stones), -1 where the opponent does, 0 for neutral points.
+* ``"score": float32[B, 1]``, points: a dense layer on the value head's hidden units, times
+  N (so the unscaled output is about "rows ahead"). The trainer's target is the final
+  area score of the game from the point of view of the player to move (its area minus
+  the opponent's, komi counted against white). A mean, not a distribution: one number is
+  what ``final_score`` and ``scoreLead`` need, and it is one dense unit's cost.
 """
 
 from __future__ import annotations
@@ -33,8 +45,10 @@ class PolicyValueHead(keras.layers.Layer):
         value_hidden: units of the value head's hidden layer (AlphaGo Zero: 256).
         kernel_initializer, kernel_regularizer: for every conv and dense kernel.
         bn_momentum, bn_epsilon: for both batch normalisations.
+        auxiliary: add the ``ownership`` and ``score`` outputs (module docstring).
 
-    Shapes: ``[B, N, M, C] -> {"policy": [B, N*M + 1], "value": [B, 1]}``, both float32
+    Shapes: ``[B, N, M, C] -> {"policy": [B, N*M + 1], "value": [B, 1]}`` (plus
+    ``"ownership": [B, N, M]`` and ``"score": [B, 1]`` when ``auxiliary``), all float32
     even under a mixed-precision policy (losses want full precision).
     """
 
@@ -47,9 +61,13 @@ class PolicyValueHead(keras.layers.Layer):
         kernel_regularizer: Any = None,
         bn_momentum: float = 0.99,
         bn_epsilon: float = 1e-3,
+        auxiliary: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if not isinstance(auxiliary, bool):
+            raise ValueError(f"auxiliary must be True or False, got {auxiliary!r}")
+        self.auxiliary = auxiliary
         self.policy_filters = _check_positive("policy_filters", policy_filters)
         self.value_filters = _check_positive("value_filters", value_filters)
         self.value_hidden = _check_positive("value_hidden", value_hidden)
@@ -65,6 +83,14 @@ class PolicyValueHead(keras.layers.Layer):
         self.value_hidden_dense = self._dense(self.value_hidden, "value_hidden_dense")
         self.value_dense = self._dense(1, "value_dense")
         self.num_moves: int | None = None
+        self.ownership_conv: layers.Conv2D | None = None
+        self.score_dense: layers.Dense | None = None
+        if auxiliary:
+            self.ownership_conv = layers.Conv2D(
+                1, 1, kernel_initializer=self.kernel_initializer,
+                kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy,
+                name="ownership_conv")
+            self.score_dense = self._dense(1, "score_dense")
 
     def _conv(self, filters: int, name: str) -> layers.Conv2D:
         return layers.Conv2D(
@@ -98,20 +124,34 @@ class PolicyValueHead(keras.layers.Layer):
         self.value_bn.build((*input_shape[:-1], self.value_filters))
         self.value_hidden_dense.build((input_shape[0], points * self.value_filters))
         self.value_dense.build((input_shape[0], self.value_hidden))
+        if self.auxiliary:
+            self.ownership_conv.build(input_shape)
+            self.score_dense.build((input_shape[0], self.value_hidden))
 
     def call(self, inputs: Any, training: bool | None = None) -> dict[str, Any]:
-        """``{"policy": logits[B, N*M + 1], "value": tanh[B, 1]}``."""
+        """``{"policy": logits[B, N*M + 1], "value": tanh[B, 1]}`` (+ ``ownership``
+        tanh[B, N, M] and ``score`` points[B, 1] when ``auxiliary``)."""
         batch = ops.shape(inputs)[0]
         p = ops.relu(self.policy_bn(self.policy_conv(inputs), training=training))
         p = self.policy_dense(ops.reshape(p, (batch, -1)))
         v = ops.relu(self.value_bn(self.value_conv(inputs), training=training))
-        v = ops.relu(self.value_hidden_dense(ops.reshape(v, (batch, -1))))
-        v = ops.tanh(self.value_dense(v))
-        return {"policy": ops.cast(p, "float32"), "value": ops.cast(v, "float32")}
+        hidden = ops.relu(self.value_hidden_dense(ops.reshape(v, (batch, -1))))
+        v = ops.tanh(self.value_dense(hidden))
+        out = {"policy": ops.cast(p, "float32"), "value": ops.cast(v, "float32")}
+        if self.auxiliary:
+            own = ops.tanh(self.ownership_conv(inputs))[..., 0]
+            out["ownership"] = ops.cast(own, "float32")
+            score = ops.cast(self.score_dense(hidden), "float32") * float(inputs.shape[1])
+            out["score"] = score
+        return out
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> dict[str, tuple]:
         moves = input_shape[1] * input_shape[2] + 1
-        return {"policy": (input_shape[0], moves), "value": (input_shape[0], 1)}
+        shapes = {"policy": (input_shape[0], moves), "value": (input_shape[0], 1)}
+        if self.auxiliary:
+            shapes["ownership"] = (input_shape[0], input_shape[1], input_shape[2])
+            shapes["score"] = (input_shape[0], 1)
+        return shapes
 
     def get_config(self) -> dict[str, Any]:
         base_config = super().get_config()
@@ -124,4 +164,5 @@ class PolicyValueHead(keras.layers.Layer):
             "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
             "bn_momentum": self.bn_momentum,
             "bn_epsilon": self.bn_epsilon,
+            "auxiliary": self.auxiliary,
         }

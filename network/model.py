@@ -2,7 +2,9 @@
 
 The model maps ``float32[B, N, N, 2H + 1]`` planes (see ``network.features``) to
 ``{"policy": logits[B, N*N + 1], "value": tanh[B, 1]}``, the value from the point of view
-of the player to move. Only the Keras API is used, so it runs on any Keras backend.
+of the player to move, plus ``ownership`` and ``score`` with ``auxiliary_heads`` (see
+``network.heads``). With ``global_pooling_every = k`` every k-th block is a
+``GlobalPoolingResidual``. Only the Keras API is used, so it runs on any Keras backend.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from keras import layers
 
 from network.config import NetworkConfig
 from network.dtype_policy import dtype_policy
+from network.global_pooling import GlobalPoolingResidual
 from network.heads import PolicyValueHead
 from network.residual import Residual
 
@@ -40,12 +43,17 @@ def build_model(config: NetworkConfig, precision: str | None = None) -> keras.Se
                                         name="stem_bn"))
     model.add(layers.ReLU(dtype=policy, name="stem_relu"))
     for i in range(config.blocks):
-        model.add(Residual(config.filters, (k, k), bn_momentum=config.bn_momentum,
-                           dtype=policy, name=f"residual_{i + 1}"))
+        if config.is_global_pooling_block(i + 1):
+            model.add(GlobalPoolingResidual(
+                config.filters, (k, k), pooled_channels=config.pooled_channels,
+                bn_momentum=config.bn_momentum, dtype=policy, name=f"residual_{i + 1}"))
+        else:
+            model.add(Residual(config.filters, (k, k), bn_momentum=config.bn_momentum,
+                               dtype=policy, name=f"residual_{i + 1}"))
     model.add(PolicyValueHead(
         policy_filters=config.policy_filters, value_filters=config.value_filters,
-        value_hidden=config.value_hidden, bn_momentum=config.bn_momentum, dtype=policy,
-        name="heads"))
+        value_hidden=config.value_hidden, bn_momentum=config.bn_momentum,
+        auxiliary=config.auxiliary_heads, dtype=policy, name="heads"))
     return model
 
 
@@ -68,8 +76,17 @@ def network_config_of(model: keras.Model) -> NetworkConfig:
             f"model {model.name!r} is not a build_model tower (layers: "
             f"{[layer.name for layer in model.layers]})")
     head = heads[0]
+    pooling = [i + 1 for i, layer in enumerate(blocks)
+               if isinstance(layer, GlobalPoolingResidual)]
+    every = pooling[0] if pooling else 0
+    if pooling != [i for i in range(1, len(blocks) + 1) if every and i % every == 0]:
+        raise ValueError(
+            f"model {model.name!r} has global-pooling blocks at {pooling}, not every k-th "
+            f"block as build_model places them")
     return NetworkConfig(
         board_size=int(shape[1]), blocks=len(blocks), filters=int(stems[0].filters),
         history_length=(int(shape[3]) - 1) // 2, kernel_size=int(stems[0].kernel_size[0]),
         policy_filters=head.policy_filters, value_filters=head.value_filters,
-        value_hidden=head.value_hidden, bn_momentum=float(stem_bns[0].momentum))
+        value_hidden=head.value_hidden, bn_momentum=float(stem_bns[0].momentum),
+        auxiliary_heads=bool(getattr(head, "auxiliary", False)), global_pooling_every=every,
+        pooled_channels=blocks[every - 1].pooled_channels if pooling else 16)

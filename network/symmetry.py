@@ -159,6 +159,9 @@ def inverse_policy_each(p: np.ndarray, ks: np.ndarray, size: int) -> np.ndarray:
 
 
 _INVERSES = np.array([inverse(k) for k in range(NUM_SYMMETRIES)], np.intp)
+INVERSES = _INVERSES
+"""``intp[8]``: ``INVERSES[k]`` = ``inverse(k)``, to undo per-position symmetries
+(``transform_boards_each(x, INVERSES[ks])`` undoes ``transform_boards_each(x, ks)``)."""
 
 
 def _check_ks(ks: np.ndarray, batch: int) -> np.ndarray:

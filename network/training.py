@@ -10,6 +10,13 @@ every position, as KataGo weighs them),
 move, and ``c`` = ``TrainConfig.l2`` over every convolution and dense kernel. SGD with
 momentum and a step learning-rate schedule. The model is compiled with Keras' own
 losses, so ``model.save`` (and ``save_checkpoint``) writes the optimizer state with it.
+
+A network with auxiliary heads (``NetworkConfig.auxiliary_heads``) adds KataGo's
+    w_o * mean_points (o - o_hat)^2  +  w_s * ((s - s_hat) / N)^2
+with ``o`` the final ownership (+1 the player to move's, -1 the opponent's, 0 neutral),
+``s`` the final score for the player to move (points, komi included), ``w_o`` / ``w_s``
+= ``TrainConfig.ownership_loss_weight`` / ``score_loss_weight``. A position without these
+targets (a resigned game: no final position) has NaN targets and adds nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +42,22 @@ def policy_entropy(y_true: Any, y_pred: Any) -> Any:
     del y_true
     log_p = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
     return -ops.sum(ops.exp(log_p) * log_p, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="zerogo")
+def masked_squared_error(y_true: Any, y_pred: Any) -> Any:
+    """Per-position mean squared error over all but the batch axis, ignoring NaN targets.
+
+    ``y_true, y_pred: float[B, ...]``; a NaN target entry counts as missing (the mean is
+    over the present entries, 0 when none is present). Used for ownership and score.
+    """
+    y_true = ops.cast(y_true, "float32")
+    y_pred = ops.cast(y_pred, "float32")
+    present = ops.logical_not(ops.isnan(y_true))
+    weight = ops.cast(present, "float32")
+    diff = (y_pred - ops.where(present, y_true, 0.0)) * weight
+    axes = tuple(range(1, len(y_pred.shape)))
+    return ops.sum(diff * diff, axis=axes) / ops.maximum(ops.sum(weight, axis=axes), 1.0)
 
 
 def make_optimizer(train_config: TrainConfig) -> keras.optimizers.SGD:
@@ -119,11 +142,17 @@ class Trainer:
             optimizer.iterations.assign(previous.iterations)
             for new, old in zip(optimizer.momentums, previous.momentums, strict=True):
                 new.assign(old)
+        losses: dict[str, Any] = {
+            "policy": keras.losses.CategoricalCrossentropy(from_logits=True),
+            "value": keras.losses.MeanSquaredError()}
+        self.loss_weights = {"policy": 1.0, "value": train_config.value_loss_weight}
+        if config.auxiliary_heads:
+            losses.update(ownership=masked_squared_error, score=masked_squared_error)
+            self.loss_weights.update(
+                ownership=train_config.ownership_loss_weight,
+                score=train_config.score_loss_weight / config.board_size ** 2)
         model.compile(
-            optimizer=optimizer,
-            loss={"policy": keras.losses.CategoricalCrossentropy(from_logits=True),
-                  "value": keras.losses.MeanSquaredError()},
-            loss_weights={"policy": 1.0, "value": train_config.value_loss_weight},
+            optimizer=optimizer, loss=losses, loss_weights=self.loss_weights,
             metrics={"policy": [policy_entropy]},
         )
 
@@ -159,6 +188,8 @@ class Trainer:
         to_play: np.ndarray,
         policy_target: np.ndarray,
         value_target: np.ndarray,
+        ownership_target: np.ndarray | None = None,
+        score_target: np.ndarray | None = None,
         policy_mask: np.ndarray | None = None,
     ) -> dict[str, float]:
         """One SGD update on one batch; returns the batch's losses before the update.
@@ -170,14 +201,21 @@ class Trainer:
                 to 1, pass last).
             value_target: float32[B] in [-1, 1], the game result from the point of view of
                 the player to move in that position.
+            ownership_target: float32[B, N, N], the final ownership for the player to
+                move (+1 its point, -1 the opponent's, 0 neutral; NaN rows: unknown);
+                ``None``: unknown for all. Used only with auxiliary heads.
+            score_target: float32[B], the final score for the player to move (points,
+                komi included; NaN: unknown); ``None``: unknown for all.
             policy_mask: bool[B], the positions whose ``policy_target`` trains the policy
                 (the other rows are ignored); ``None``: all of them.
 
         Returns floats: ``total`` (the minimised loss), ``policy`` (cross-entropy, nats,
         mean over the masked-in positions; the minimised term is it times their share),
-        ``value`` (MSE), ``l2`` (``c * ||theta||^2``, = total - policy - w * value),
+        ``value`` (MSE), ``l2`` (``c * ||theta||^2``, = total minus the weighted losses),
         ``policy_entropy`` (mean entropy of the predicted policy, nats) and
-        ``learning_rate`` (the rate this update used).
+        ``learning_rate`` (the rate this update used); with auxiliary heads also
+        ``ownership`` (mean squared error per point) and ``score`` (squared error in
+        points^2), both unweighted.
         """
         boards, to_play, policy_target, value_target = self._check(
             boards, to_play, policy_target, value_target, policy_mask)
@@ -187,23 +225,51 @@ class Trainer:
             policy_target = np.where(np.asarray(policy_mask)[:, None], policy_target,
                                      np.float32(0.0)).astype(np.float32)
             share = float(np.mean(policy_mask))
+        targets = {"policy": None, "value": value_target.reshape(-1, 1)}
+        if self.config.auxiliary_heads:
+            targets.update(self._auxiliary_targets(len(boards), ownership_target,
+                                                   score_target))
         if self.train_config.augment:
-            boards, policy_target, _ = self.augment(boards, policy_target)
+            boards, policy_target, ks = self.augment(boards, policy_target)
+            if "ownership" in targets:
+                targets["ownership"] = symmetry.transform_boards_each(
+                    targets["ownership"], ks)
+        targets["policy"] = policy_target
         rate = self.learning_rate
-        logs = self.model.train_on_batch(
-            planes(boards, to_play),
-            {"policy": policy_target, "value": value_target.reshape(-1, 1)},
-            return_dict=True)
-        policy, value, total = (float(logs["policy_loss"]), float(logs["value_loss"]),
-                                float(logs["loss"]))
-        return {
-            "total": total,
-            "policy": policy / share if share > 0 else 0.0,
-            "value": value,
-            "l2": total - policy - self.train_config.value_loss_weight * value,
-            "policy_entropy": float(logs["policy_policy_entropy"]),
-            "learning_rate": rate,
-        }
+        logs = self.model.train_on_batch(planes(boards, to_play), targets, return_dict=True)
+        out = {"total": float(logs["loss"])}
+        l2 = out["total"]
+        for name in targets:
+            out[name] = float(logs[f"{name}_loss"])
+            l2 -= self.loss_weights[name] * out[name]
+        if share != 1.0:  # reported over the masked-in positions
+            out["policy"] = out["policy"] / share if share > 0 else 0.0
+        out.update(l2=l2, policy_entropy=float(logs["policy_policy_entropy"]),
+                   learning_rate=rate)
+        return out
+
+    def _auxiliary_targets(self, batch: int, ownership: Any, score: Any
+                           ) -> dict[str, np.ndarray]:
+        """Checked ``ownership float32[B, N, N]`` and ``score float32[B, 1]`` targets, NaN
+        where unknown."""
+        n = self.config.board_size
+        if ownership is None:
+            ownership = np.full((batch, n, n), np.nan, np.float32)
+        ownership = np.asarray(ownership, np.float32)
+        if ownership.shape != (batch, n, n):
+            raise ValueError(f"ownership_target must be float32[{batch}, {n}, {n}], got "
+                             f"{list(ownership.shape)}")
+        if np.any(np.abs(ownership) > 1.0):  # NaN compares False: unknown is fine
+            raise ValueError(f"ownership_target must be in [-1, 1] or NaN, got values up "
+                             f"to {np.nanmax(np.abs(ownership))}")
+        score = np.full(batch, np.nan, np.float32) if score is None else np.asarray(
+            score, np.float32)
+        if score.shape != (batch,):
+            raise ValueError(f"score_target must be float32[{batch}], got "
+                             f"{list(score.shape)}")
+        if np.any(np.isinf(score)):
+            raise ValueError("score_target must be finite or NaN, got an infinity")
+        return {"ownership": ownership, "score": score.reshape(-1, 1)}
 
     def _check(self, boards: Any, to_play: Any, policy_target: Any, value_target: Any,
                policy_mask: Any = None

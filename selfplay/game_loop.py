@@ -179,6 +179,8 @@ class SelfPlayGames:
             would_resign=would, would_resign_move=would_move, worker=self.worker,
             best_version=self._version[g], min_value_black=self._min_value[g][0],
             min_value_white=self._min_value[g][1],
-            policy_recorded=np.array(self._recorded[g], np.bool_))
+            policy_recorded=np.array(self._recorded[g], np.bool_),
+            ownership=(np.zeros(0, np.int8) if resigned
+                       else position.ownership().ravel().astype(np.int8)))
         self._start(g)
         return record

@@ -1,7 +1,8 @@
 """One finished self-play game, as workers return it and as the run directory stores it.
 
 A game is kept compact: the moves, the search's visit distribution at every position
-(sparse, quantised to 16 bits), the result, and the resignation bookkeeping. Boards are
+(sparse, quantised to 16 bits), the result, the final Tromp-Taylor ownership of a scored
+game (one byte per point, the auxiliary heads' target), and the resignation bookkeeping. Boards are
 not stored: they are rebuilt by replaying the moves (which also checks them).
 
 Self-play games start from the empty board with black to move, so the player to move at
@@ -45,6 +46,8 @@ _SCALARS = {
     "min_value_black": np.float64,
     "min_value_white": np.float64,
 }
+# arrays that game files written before they existed lack (read back empty)
+_OPTIONAL_ARRAYS = {"ownership": (np.int8, 1)}
 # scalars that game files written before they existed lack (read back as their default)
 _OPTIONAL_SCALARS = {"min_value_black": math.nan, "min_value_white": math.nan}
 _NAN_OK = {"score", "min_value_black", "min_value_white"}
@@ -97,6 +100,10 @@ class GameRecord:
             distribution is a policy target (playout cap randomization: a fast search's
             distribution is kept but trains nothing; every position has a value target);
             ``None`` means every position (``policy_target_mask``).
+        ownership: int8[N*N], the final position's Tromp-Taylor owner of each point in
+            absolute colours (+1 black, -1 white, 0 neutral), row-major from the top
+            left; empty when unknown (a resigned game, or a file written before it
+            existed).
     """
 
     board_size: int
@@ -119,6 +126,7 @@ class GameRecord:
     min_value_black: float = math.nan
     min_value_white: float = math.nan
     policy_recorded: np.ndarray | None = None
+    ownership: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     _checked: bool = field(default=False, repr=False, compare=False)
 
     # ------------------------------------------------------------------ building
@@ -161,6 +169,21 @@ class GameRecord:
         """int8[T]: the result from the point of view of the player to move (+1 won)."""
         return (self.to_play() * np.int8(self.winner)).astype(np.int8)
 
+    def ownership_targets(self) -> np.ndarray | None:
+        """float32[T, N, N]: the final ownership from the point of view of the player to
+        move at each position (+1 its point, -1 the opponent's, 0 neutral); ``None`` when
+        the record has no final ownership."""
+        if len(self.ownership) == 0:
+            return None
+        n = self.board_size
+        own = self.ownership.reshape(1, n, n).astype(np.float32)
+        return self.to_play().astype(np.float32).reshape(-1, 1, 1) * own
+
+    def score_targets(self) -> np.ndarray:
+        """float32[T]: the final score from the point of view of the player to move at
+        each position (its area minus the opponent's, komi included); NaN when resigned."""
+        return (self.to_play().astype(np.float32) * np.float32(self.score)).astype(np.float32)
+
     def policy(self, t: int) -> np.ndarray:
         """float32[N*N+1]: the visit distribution at position ``t`` (sums to 1)."""
         out = np.zeros(self.board_size * self.board_size + 1, np.float32)
@@ -183,7 +206,7 @@ class GameRecord:
         """The record as compressed ``.npz`` bytes (plain arrays, no pickled objects)."""
         self.validate("record to write")
         buf = io.BytesIO()
-        arrays = {k: getattr(self, k) for k in _ARRAYS}
+        arrays = {k: getattr(self, k) for k in (*_ARRAYS, *_OPTIONAL_ARRAYS)}
         scalars = {k: np.asarray(getattr(self, k), dtype) for k, dtype in _SCALARS.items()}
         if self.policy_recorded is not None:
             arrays[_POLICY_RECORDED] = self.policy_target_mask()
@@ -204,8 +227,11 @@ class GameRecord:
         except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
             raise GameRecordError(f"{where}: not a readable .npz game file ({exc})") from exc
         kwargs = {}
-        for key, (dtype, ndim) in _ARRAYS.items():
+        for key, (dtype, ndim) in (_ARRAYS | _OPTIONAL_ARRAYS).items():
             if key not in values:
+                if key in _OPTIONAL_ARRAYS:
+                    kwargs[key] = np.zeros(0, dtype)
+                    continue
                 raise GameRecordError(f"{where}: missing array {key!r}")
             a = values[key]
             if a.dtype != dtype or a.ndim != ndim:
@@ -271,6 +297,13 @@ class GameRecord:
                                   f"{list(np.shape(self.policy_recorded))}, expected [{t}]")
         if not self.resigned and not math.isfinite(self.score):
             raise GameRecordError(f"{where}: a scored game needs a finite score")
+        own = self.ownership
+        if (not isinstance(own, np.ndarray) or own.dtype != np.int8
+                or own.shape not in ((0,), (n * n,))
+                or (len(own) and (own.min() < -1 or own.max() > 1))):
+            raise GameRecordError(
+                f"{where}: ownership must be empty or int8[{n * n}] in -1..1, got "
+                f"{getattr(own, 'dtype', type(own).__name__)}{list(np.shape(own))}")
         for key in ("min_value_black", "min_value_white"):
             value = getattr(self, key)
             if not math.isnan(value) and not -1.001 <= value <= 1.001:
@@ -282,7 +315,8 @@ class GameRecord:
         if not isinstance(other, GameRecord):
             return NotImplemented
         return all(
-            np.array_equal(getattr(self, k), getattr(other, k)) for k in _ARRAYS
+            np.array_equal(getattr(self, k), getattr(other, k))
+            for k in (*_ARRAYS, *_OPTIONAL_ARRAYS)
         ) and all(
             (getattr(self, k) == getattr(other, k))
             or (k in _NAN_OK and math.isnan(getattr(self, k))

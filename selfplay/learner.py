@@ -138,7 +138,9 @@ class Learner:
         samples = 0
         for batch in batches:
             logs = self.trainer.train_step(batch.boards, batch.to_play, batch.policy,
-                                           batch.value, policy_mask=batch.policy_mask)
+                                           batch.value, ownership_target=batch.ownership,
+                                           score_target=batch.score,
+                                           policy_mask=batch.policy_mask)
             for key, value in logs.items():
                 sums[key] = sums.get(key, 0.0) + value
             samples += len(batch.boards)

@@ -40,14 +40,21 @@ class TrainingBatch(NamedTuple):
 
     boards: int8[B, H, N, N] (index 0 the current board); to_play: int8[B];
     policy: float32[B, N*N+1] visit distributions; value: float32[B] in {-1, 0, 1},
-    the game result for the player to move; policy_mask: bool[B], True where ``policy``
-    is a policy target (a full search under playout cap randomization), ``None``: all.
+    the game result for the player to move; ownership: float32[B, N, N], the game's final
+    Tromp-Taylor ownership for the player to move (+1 its, -1 the opponent's, 0 neutral;
+    NaN when the game has none: resigned); score: float32[B], the final score for the
+    player to move (points, komi included; NaN when resigned). The auxiliary heads'
+    targets; ``None`` in batches built without them. policy_mask: bool[B], True where
+    ``policy`` is a policy target (a full search under playout cap randomization);
+    ``None``: all.
     """
 
     boards: np.ndarray
     to_play: np.ndarray
     policy: np.ndarray
     value: np.ndarray
+    ownership: np.ndarray | None = None
+    score: np.ndarray | None = None
     policy_mask: np.ndarray | None = None
 
 
@@ -61,6 +68,8 @@ class _StoredGame:
     policy_mask: np.ndarray  # uint8[T, ceil((N*N+1)/8)]: bit m set if move m was visited
     policy_probs: np.ndarray  # uint16[K]: the visited moves' shares, in move order
     policy_recorded: np.ndarray  # bool[T]: the position's policy is a training target
+    ownership: np.ndarray  # int8[N*N] final owner in absolute colours, or int8[0]: unknown
+    score: float  # black area - white area - komi at the end; NaN when resigned
 
     @property
     def positions(self) -> int:
@@ -69,7 +78,7 @@ class _StoredGame:
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in (self.boards, self.to_play, self.values, self.offsets,
-                                      self.policy_mask, self.policy_probs,
+                                      self.policy_mask, self.policy_probs, self.ownership,
                                       self.policy_recorded))
 
 
@@ -138,6 +147,8 @@ class ReplayBuffer:
             policy_mask=np.packbits(visited, axis=1),
             policy_probs=dense[visited],
             policy_recorded=record.policy_target_mask().copy(),
+            ownership=np.asarray(record.ownership, np.int8),
+            score=float(record.score),
         ))
         self._positions += record.num_positions
         self.total_positions += record.num_positions
@@ -216,7 +227,7 @@ class ReplayBuffer:
         for g in self._games:
             h.update(np.int64(g.game_id).tobytes())
             for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_mask,
-                      g.policy_probs):
+                      g.policy_probs, g.ownership):
                 h.update(np.ascontiguousarray(a).tobytes())
             if not g.policy_recorded.all():  # buffers without fast searches keep theirs
                 h.update(g.policy_recorded.tobytes())
@@ -236,7 +247,8 @@ class ReplayBuffer:
         if self._cumulative is None:
             self._cumulative = np.cumsum([g.positions for g in self._games])
         picks = self._rng.integers(self._positions, size=batch_size)
-        boards, to_play, policy, value = self._gather(picks, self._cumulative, 0)
+        boards, to_play, policy, value, ownership, score = self._gather(
+            picks, self._cumulative, 0)
         if symmetries:
             # network.symmetry is numpy-only: importing it loads no TensorFlow.
             from network import symmetry
@@ -244,7 +256,8 @@ class ReplayBuffer:
             ks = self._rng.integers(symmetry.NUM_SYMMETRIES, size=batch_size)
             boards = symmetry.transform_boards_each(boards, ks)
             policy = symmetry.transform_policy_each(policy, ks, self.board_size)
-        return TrainingBatch(boards, to_play, policy, value,
+            ownership = symmetry.transform_boards_each(ownership, ks)
+        return TrainingBatch(boards, to_play, policy, value, ownership, score,
                              self._policy_mask(picks, self._cumulative, 0))
 
     def sample_newest(self, batch_size: int, first_game_id: int) -> TrainingBatch | None:
@@ -280,10 +293,10 @@ class ReplayBuffer:
         return out
 
     def _gather(self, picks: np.ndarray, cumulative: np.ndarray, first_game: int
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Boards, to_play, policy and value of positions ``picks`` counted over the games
-        ``first_game, first_game + 1, ...`` (deque indices), whose cumulative position
-        counts are ``cumulative``."""
+                ) -> tuple[np.ndarray, ...]:
+        """Boards, to_play, policy, value, ownership and score of positions ``picks``
+        counted over the games ``first_game, first_game + 1, ...`` (deque indices), whose
+        cumulative position counts are ``cumulative``."""
         batch_size = len(picks)
         n, hist = self.board_size, self.history_length
         points = n * n
@@ -292,6 +305,8 @@ class ReplayBuffer:
         to_play = np.empty(batch_size, np.int8)
         policy = np.zeros((batch_size, points + 1), np.float32)
         value = np.empty(batch_size, np.float32)
+        ownership = np.full((batch_size, points), np.nan, np.float32)
+        score = np.empty(batch_size, np.float32)
         for i, (gi, pick) in enumerate(zip(game_index, picks, strict=True)):
             g = self._games[first_game + gi]
             t = int(pick - (cumulative[gi] - g.positions))
@@ -300,8 +315,12 @@ class ReplayBuffer:
                                                               points)
             to_play[i] = g.to_play[t]
             value[i] = g.values[t]
+            score[i] = g.to_play[t] * g.score
+            if len(g.ownership):
+                ownership[i] = g.to_play[t] * g.ownership
             a, b = g.offsets[t], g.offsets[t + 1]
             visited = np.flatnonzero(np.unpackbits(g.policy_mask[t], count=points + 1))
             policy[i, visited] = g.policy_probs[a:b]
         policy /= policy.sum(axis=1, keepdims=True)
-        return boards.reshape(batch_size, hist, n, n), to_play, policy, value
+        return (boards.reshape(batch_size, hist, n, n), to_play, policy, value,
+                ownership.reshape(batch_size, n, n), score)

@@ -181,9 +181,12 @@ def test_final_score_and_status_lists():
     alive = ask(d, "final_status_list alive")[2:].split("\n")
     assert sorted(alive) == sorted(["E5", "J9", "A2 A1"]) or sorted(alive) == sorted(
         ["E5", "J9", "A1 A2"])
-    assert ask(d, "final_status_list dead") == "= "
+    # No ownership prediction here: dead stones cannot be told, and the answer says so.
+    no_head = ("? cannot tell dead stones: the network has no ownership head (every stone "
+               "counts as alive)")
+    assert ask(d, "final_status_list dead") == no_head
     assert ask(d, "final_status_list seki") == "= "
-    assert ask(d, "final_status_list DEAD") == "= "
+    assert ask(d, "final_status_list DEAD") == no_head
     assert ask(d, "final_status_list unknown").startswith("? syntax error: bad status: ")
     assert ask(d, "final_status_list").startswith("? syntax error: ")
 

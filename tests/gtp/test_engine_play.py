@@ -166,7 +166,7 @@ def test_kata_analyze_options(tiny_model):
     engine = make_engine(tiny_model, playouts=64)
     ask(engine, "genmove b")  # a tree to report on
     line = ask(engine, "kata-genmove_analyze w interval 1 maxmoves 3 pvVisits true "
-                       "rootInfo true ownership true").split("\n")[-2]
+                       "rootInfo true").split("\n")[-2]
     assert line.count("info move") <= 3
     assert "rootInfo visits" in line and "pvVisits" in line
     for bad in ("kata-analyze avoid b d4 1", "kata-analyze 10 maxmoves",

@@ -352,9 +352,10 @@ ABSURD_LINES = [
 def test_absurd_numbers_cost_one_answer_in_the_engine_process(tmp_path):
     """The real program (``python -m gtp --random-network --board-size 9 --playouts 8``):
     each absurd line gets one ``?`` naming a cut of the value; the board, komi and the
-    process survive."""
-    argv = [sys.executable, "-m", "gtp", "--random-network", "--board-size", "9",
-            "--playouts", "8", "--seed", "1", "--cpu", "--threads", "1"]
+    process survive. The network has no ownership head (``cpu9_fast``), so
+    ``final_score`` counts every stone alive and shows the komi alone."""
+    argv = [sys.executable, "-m", "gtp", "--random-network", "--preset", "cpu9_fast",
+            "--board-size", "9", "--playouts", "8", "--seed", "1", "--cpu", "--threads", "1"]
     engine = EnginePipe(argv, engine_env(), str(tmp_path), str(tmp_path / "err.log"))
     try:
         assert engine.ask("play b e5") == "= \n\n"

@@ -98,7 +98,8 @@ def transcript(tmp: str) -> list[tuple[str, object]]:
         ("undo", ok),
         # scoring
         ("final_score", "= B+74.5\n\n"),
-        ("final_status_list dead", ok),
+        ("final_status_list dead", "? cannot tell dead stones: the network has no "
+                                   "ownership head (every stone counts as alive)\n\n"),
         ("final_status_list alive", "= E5\n\n"),
         ("final_status_list seki", ok),
         ("final_status_list zombie", syntax),

@@ -25,6 +25,12 @@ def expected_parameters(c: NetworkConfig) -> tuple[int, int]:
     trainable += (n2 * c.value_filters + 1) * c.value_hidden          # value hidden
     trainable += c.value_hidden + 1                                   # value output
     non_trainable = 2 * f + c.blocks * 4 * f + 2 * (c.policy_filters + c.value_filters)
+    if c.auxiliary_heads:
+        trainable += (f + 1) + (c.value_hidden + 1)                   # ownership, score
+    g = c.pooled_channels
+    pooling = c.blocks // c.global_pooling_every if c.global_pooling_every else 0
+    trainable += pooling * (k2 * f * g + 2 * g + 2 * g * f)           # pooled branches
+    non_trainable += pooling * 2 * g
     return trainable, non_trainable
 
 

@@ -30,6 +30,7 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "board_size": [HUGE], "blocks": [10**9], "filters": [HUGE], "history_length": [10**6],
         "kernel_size": [10**6 + 1], "policy_filters": [10**6], "value_filters": [10**6],
         "value_hidden": [2**40], "bn_momentum": [NAN, INF],
+        "auxiliary_heads": [1], "global_pooling_every": [10**6], "pooled_channels": [10**6],
     },
     "search": {
         "num_simulations": [HUGE], "c_puct_init": [INF, NAN], "c_puct_base": [INF],
@@ -45,6 +46,7 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "batch_size": [HUGE], "learning_rates": [(INF,), (NAN,), (0.1, 1e300, 0.01)],
         "lr_boundaries": [(1, 10**15)], "momentum": [NAN], "l2": [INF, NAN],
         "value_loss_weight": [NAN, 1e300], "augment": [1],
+        "ownership_loss_weight": [NAN], "score_loss_weight": [INF],
     },
     "pipeline": {
         "workers": [10**9], "games_per_worker": [10**9], "inference_servers": [10**9],

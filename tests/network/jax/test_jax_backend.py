@@ -123,3 +123,25 @@ def test_training_step_lowers_the_loss_on_jax(tiny5, name):
     for _ in range(40):
         last = trainer.train_step(boards, to_play, policy, value)["total"]
     assert last < 0.8 * first
+
+
+def test_auxiliary_heads_and_global_pooling_run_on_jax(tmp_path):
+    config = NetworkConfig(board_size=5, blocks=2, filters=8, history_length=2,
+                           value_hidden=8, auxiliary_heads=True, global_pooling_every=1,
+                           pooled_channels=4)
+    keras.utils.set_random_seed(4)
+    model = network.build_model(config)
+    boards, to_play, legal = random_batch(config, 3)
+    evaluator = network.NetworkEvaluator(model, config, seed=0)
+    priors, values = evaluator.evaluate(boards, to_play, legal)
+    own, score = evaluator.evaluate_auxiliary(boards, to_play)
+    assert priors.shape == (3, 26) and own.shape == (3, 5, 5) and score.shape == (3,)
+    trainer = network.Trainer(model, config, network.TrainConfig(batch_size=3), seed=0)
+    logs = trainer.train_step(boards, to_play, legal / legal.sum(1, keepdims=True),
+                              np.zeros(3, np.float32), np.sign(own), score)
+    assert np.isfinite(logs["ownership"]) and np.isfinite(logs["score"])
+    network.save_checkpoint(tmp_path / "aux.keras", trainer.model)
+    loaded, _ = network.load_checkpoint(tmp_path / "aux.keras")
+    x = planes(boards, to_play)
+    np.testing.assert_allclose(np.asarray(loaded(x)["ownership"]),
+                               np.asarray(trainer.model(x)["ownership"]), atol=1e-5)
