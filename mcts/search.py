@@ -339,7 +339,8 @@ class BatchedSearch:
 
     def choose_move(self, game: int, temperature: float | None = None) -> int:
         """The move to play: sampled in proportion to ``visits ** (1 / temperature)``, or
-        the most-visited move (ties: the higher Q) when ``temperature`` is 0. The visits
+        the most-visited move (ties: the higher Q, then the higher prior, as the GTP
+        analysis lists them) when ``temperature`` is 0. The visits
         are ``target_visits`` (forced playouts pruned).
 
         ``None`` means 1 while the game's move number is below
@@ -357,9 +358,9 @@ class BatchedSearch:
             raise ValueError(f"temperature must be >= 0, got {temperature!r}")
         if temperature == 0:
             best = np.flatnonzero(counts == counts.max())
-            if len(best) > 1:
-                q = self.root_stats(g).q[best]
-                best = best[np.argmax(q)]
+            if len(best) > 1:  # the order analysis lists moves in: visits, Q, prior
+                stats = self.root_stats(g)
+                best = best[np.lexsort((-stats.priors[best], -stats.q[best]))]
             return int(np.atleast_1d(best)[0])
         weights = (counts / counts.max()) ** (1.0 / temperature)
         return int(self._rng.choice(self._actions, p=weights / weights.sum()))

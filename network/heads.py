@@ -43,7 +43,9 @@ class PolicyValueHead(keras.layers.Layer):
         policy_filters: 1x1 filters of the policy head (AlphaGo Zero: 2).
         value_filters: 1x1 filters of the value head (AlphaGo Zero: 1).
         value_hidden: units of the value head's hidden layer (AlphaGo Zero: 256).
-        kernel_initializer, kernel_regularizer: for every conv and dense kernel.
+        kernel_initializer, kernel_regularizer: for every conv and dense kernel (but the
+            value's last dense kernel, which starts at zero: an untrained network's value
+            is 0 everywhere).
         bn_momentum, bn_epsilon: for both batch normalisations.
         auxiliary: add the ``ownership`` and ``score`` outputs (module docstring).
 
@@ -81,7 +83,11 @@ class PolicyValueHead(keras.layers.Layer):
         self.value_bn = self._batch_norm("value_bn")
         self.policy_dense: layers.Dense | None = None
         self.value_hidden_dense = self._dense(self.value_hidden, "value_hidden_dense")
-        self.value_dense = self._dense(1, "value_dense")
+        # The value's last layer starts at zero: an untrained network says 0 (it knows
+        # nothing) for every position. A random kernel over 256 ReLU units saturates the
+        # tanh (|v| ~ 1 from the first position on), and self-play with such a network
+        # resigns in its first moves.
+        self.value_dense = self._dense(1, "value_dense", kernel_initializer="zeros")
         self.num_moves: int | None = None
         self.ownership_conv: layers.Conv2D | None = None
         self.score_dense: layers.Dense | None = None
@@ -102,9 +108,10 @@ class PolicyValueHead(keras.layers.Layer):
             momentum=self.bn_momentum, epsilon=self.bn_epsilon, dtype=self.dtype_policy,
             name=name)
 
-    def _dense(self, units: int, name: str) -> layers.Dense:
+    def _dense(self, units: int, name: str, kernel_initializer: Any = None
+               ) -> layers.Dense:
         return layers.Dense(
-            units, kernel_initializer=self.kernel_initializer,
+            units, kernel_initializer=kernel_initializer or self.kernel_initializer,
             kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy, name=name)
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:

@@ -44,6 +44,20 @@ def test_outputs_are_policy_logits_and_tanh_value(tiny5, tiny5_model):
     assert np.all(np.abs(value) <= 1)
 
 
+@pytest.mark.parametrize("name", ["cpu9", "cpu9_fast"])
+def test_an_untrained_network_values_every_position_at_zero(name):
+    """A network that has learnt nothing claims nothing: value 0 everywhere (a saturated
+    random value head made self-play resign after one move), while its policy and the
+    value's hidden layer are random as usual."""
+    model = network.build_model(PRESETS[name])
+    x = np.random.default_rng(1).integers(0, 2, (8, 9, 9, PRESETS[name].input_planes))
+    out = model(x.astype(np.float32), training=False)
+    np.testing.assert_array_equal(np.asarray(out["value"]), 0.0)
+    assert np.ptp(np.asarray(out["policy"])) > 0.1
+    hidden = model.layers[-1].value_hidden_dense.kernel
+    assert float(np.std(np.asarray(hidden))) > 0.01
+
+
 def test_layer_sequence_and_name(tiny5, tiny5_model):
     assert isinstance(tiny5_model, keras.Sequential)
     kinds = [type(layer).__name__ for layer in tiny5_model.layers]

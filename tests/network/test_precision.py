@@ -48,12 +48,20 @@ def game_positions(size: int, history: int, seed: int = 0
 
 def calibrated_model(config: NetworkConfig, x: np.ndarray, seed: int = 3):
     """A float32 model whose batch-norm statistics are those of ``x`` (as after training),
-    so activations and values are in their working range rather than saturated."""
+    so activations and values are in their working range rather than saturated; its
+    value's last kernel (zero in an untrained network) is random, scaled down until the
+    values are spread over [-1, 1] without saturating."""
     keras.utils.set_random_seed(seed)
     fast = NetworkConfig.from_dict({**config.to_dict(), "bn_momentum": 0.01})
     model = network.build_model(fast)
     for _ in range(5):
         model(x, training=True)
+    kernel = model.layers[-1].value_dense.kernel
+    random = np.random.default_rng(seed).standard_normal(tuple(kernel.shape))
+    for scale in (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001):
+        kernel.assign(random.astype(np.float32) * scale)
+        if np.abs(np.asarray(model(x[:64], training=False)["value"])).mean() < 0.6:
+            break
     return model
 
 
