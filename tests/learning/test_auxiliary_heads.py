@@ -26,6 +26,9 @@ def test_ownership_head_learns_the_final_owner_of_held_out_games():
     from network import backend
 
     backend.hide_gpus()
+    # one thread, as the distribution was measured (and as test_learning pins it: the
+    # first test of the process to touch TensorFlow sets it for all)
+    backend.configure(threads=1)
     training, heldout = play_games(1, 64), play_games(2, 32)
     assert all(not g.resigned and len(g.ownership) == 25 for g in training + heldout)
     before = ownership_accuracy(*untrained(SEED), heldout)
