@@ -217,6 +217,12 @@ class Gatekeeper:
                 CountingEvaluator(RemoteEvaluator(self.server, n, h,
                                                   expect_version=best_version)))
 
+    def progress(self) -> dict[str, int]:
+        """The match being played (or the last one): ``planned`` games, and the
+        candidate's games ``played``, ``wins``, ``losses``, ``draws`` counted so far (the
+        actor answers this while ``play`` runs)."""
+        return dict(self._count)
+
     def _drop_candidate(self) -> None:
         import ray
 
@@ -240,9 +246,3 @@ def _local_networks(config: NetworkConfig, rng: np.random.Generator, gpus: float
     return {name: NetworkEvaluator(build_model(config), config,
                                    seed=int(rng.integers(2**63)))
             for name in ("candidate", "best")}
-
-    def progress(self) -> dict[str, int]:
-        """The match being played (or the last one): ``planned`` games, and the
-        candidate's games ``played``, ``wins``, ``losses``, ``draws`` counted so far (the
-        actor answers this while ``play`` runs)."""
-        return dict(self._count)
