@@ -153,14 +153,17 @@ class SelfPlayGames:
             mins[i] = value
 
     def play(self, min_games: int = 1, max_steps: int | None = None,
-             max_seconds: float | None = None) -> list[GameRecord]:
+             max_seconds: float | None = None,
+             step: Callable[[], list[GameRecord]] | None = None) -> list[GameRecord]:
         """Step until at least ``min_games`` games ended, or ``max_steps`` steps were
-        taken, or ``max_seconds`` passed (checked after each step)."""
+        taken, or ``max_seconds`` passed (checked after each step). ``step``: what one
+        step is (default ``self.step``; a worker wraps it)."""
+        step = self.step if step is None else step
         done: list[GameRecord] = []
         steps = 0
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         while len(done) < min_games and (max_steps is None or steps < max_steps):
-            done.extend(self.step())
+            done.extend(step())
             steps += 1
             if deadline is not None and time.monotonic() >= deadline:
                 break

@@ -180,15 +180,8 @@ class SelfPlayWorker:
     def _play_one(self, min_games: int, max_steps: int | None,
                   max_seconds: float | None) -> list[GameRecord]:
         """``SelfPlayGames.play`` of the only group, through ``_step``."""
-        done: list[GameRecord] = []
-        steps = 0
-        deadline = None if max_seconds is None else time.monotonic() + max_seconds
-        while len(done) < min_games and (max_steps is None or steps < max_steps):
-            done.extend(self._step(0))
-            steps += 1
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-        return done
+        return self._groups[0].play(min_games, max_steps, max_seconds,
+                                    step=lambda: self._step(0))
 
     def _play_groups(self, min_games: int, max_steps: int | None,
                      max_seconds: float | None) -> list[GameRecord]:
