@@ -17,7 +17,8 @@ Records (``bench: "driver"``):
     call's batches (``train_steps_per_call`` x ``batch_size``, one random symmetry each) and
     its held-out batch sampled from that buffer and put into Ray's object store.
   * ``digest_seconds_per_million_positions``: ``ReplayBuffer.digest()``, which every state
-    write (every ``status_every`` s) computes over the whole buffer.
+    write (every ``status_every`` s) computes: one hash over the held games' own digests
+    (each hashed once, when its game arrived).
   * ``capacity_games_per_s``: games/s one driver core sustains with ingestion and the
     learner's feed at the preset's ``samples_per_position``:
     ``1 / (cpu per game + samples_per_position x positions per game x cpu per sample)``;

@@ -70,6 +70,7 @@ class _StoredGame:
     policy_recorded: np.ndarray  # bool[T]: the position's policy is a training target
     ownership: np.ndarray  # int8[N*N] final owner in absolute colours, or int8[0]: unknown
     score: float  # black area - white area - komi at the end; NaN when resigned
+    digest: bytes = b""  # SHA-256 of the fields above but score (``_game_digest``)
 
     @property
     def positions(self) -> int:
@@ -80,6 +81,19 @@ class _StoredGame:
         return sum(a.nbytes for a in (self.boards, self.to_play, self.values, self.offsets,
                                       self.policy_mask, self.policy_probs, self.ownership,
                                       self.policy_recorded))
+
+
+def _game_digest(g: _StoredGame) -> bytes:
+    """SHA-256 of one stored game: its id, boards and targets (a game without fast searches
+    leaves its all-true policy_recorded out, as buffers before playout cap randomization)."""
+    h = hashlib.sha256()
+    h.update(np.int64(g.game_id).tobytes())
+    for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_mask, g.policy_probs,
+              g.ownership):
+        h.update(np.ascontiguousarray(a).tobytes())
+    if not g.policy_recorded.all():
+        h.update(g.policy_recorded.tobytes())
+    return h.digest()
 
 
 class ReplayBuffer:
@@ -138,7 +152,7 @@ class ReplayBuffer:
         visited = dense > 0
         offsets = np.zeros(t + 1, np.int32)
         np.cumsum(visited.sum(axis=1), out=offsets[1:])
-        self._games.append(_StoredGame(
+        game = _StoredGame(
             game_id=record.game_id,
             boards=packed_boards.pack(boards),
             to_play=record.to_play(),
@@ -149,7 +163,9 @@ class ReplayBuffer:
             policy_recorded=record.policy_target_mask().copy(),
             ownership=np.asarray(record.ownership, np.int8),
             score=float(record.score),
-        ))
+        )
+        game.digest = _game_digest(game)
+        self._games.append(game)
         self._positions += record.num_positions
         self.total_positions += record.num_positions
         self.window = self.rule.size(self.total_positions)
@@ -221,16 +237,14 @@ class ReplayBuffer:
         return self.nbytes / max(self._positions, 1)
 
     def digest(self) -> str:
-        """SHA-256 of everything held (game ids, boards, targets), to compare buffers."""
+        """SHA-256 over the window and each held game's digest (game id, boards, targets;
+        hashed once, when the game is added), to compare buffers. Its cost grows with the
+        number of games (32 bytes each), not with their positions: the driver writes it
+        with every state write."""
         h = hashlib.sha256()
         h.update(np.int64(self.window).tobytes())
         for g in self._games:
-            h.update(np.int64(g.game_id).tobytes())
-            for a in (g.boards, g.to_play, g.values, g.offsets, g.policy_mask,
-                      g.policy_probs, g.ownership):
-                h.update(np.ascontiguousarray(a).tobytes())
-            if not g.policy_recorded.all():  # buffers without fast searches keep theirs
-                h.update(g.policy_recorded.tobytes())
+            h.update(g.digest)
         return h.hexdigest()
 
     # ------------------------------------------------------------------ sampling
