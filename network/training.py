@@ -60,6 +60,23 @@ def masked_squared_error(y_true: Any, y_pred: Any) -> Any:
     return ops.sum(diff * diff, axis=axes) / ops.maximum(ops.sum(weight, axis=axes), 1.0)
 
 
+@keras.saving.register_keras_serializable(package="zerogo")
+def policy_cross_entropy(y_true: Any, y_pred: Any) -> Any:
+    """Per-position cross-entropy ``-sum(target * log_softmax(logits))``, nats.
+
+    ``y_true: float[B, N*N + 1]`` visit distributions, or all-zero rows for positions that
+    are not policy targets (playout cap randomization's fast searches); ``y_pred``: the
+    logits. The gradient with respect to the logits is ``softmax * sum(target) - target``:
+    exactly zero for a zero row. (TensorFlow's fused softmax cross-entropy, behind Keras'
+    ``CategoricalCrossentropy(from_logits=True)``, returns ``softmax - target`` whatever
+    the row sums to: a zero row then pushes every logit down, and the drift made cpu9's
+    policy diverge within ~60 steps once three rows in four were masked out.)
+    """
+    y_true = ops.cast(y_true, "float32")
+    log_p = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+    return -ops.sum(y_true * log_p, axis=-1)
+
+
 def make_optimizer(train_config: TrainConfig) -> keras.optimizers.SGD:
     """SGD with momentum over ``train_config``'s step schedule.
 
@@ -143,7 +160,7 @@ class Trainer:
             for new, old in zip(optimizer.momentums, previous.momentums, strict=True):
                 new.assign(old)
         losses: dict[str, Any] = {
-            "policy": keras.losses.CategoricalCrossentropy(from_logits=True),
+            "policy": policy_cross_entropy,
             "value": keras.losses.MeanSquaredError()}
         self.loss_weights = {"policy": 1.0, "value": train_config.value_loss_weight}
         if config.auxiliary_heads:

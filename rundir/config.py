@@ -81,6 +81,11 @@ class PipelineConfig:
         max_lag: the learner may fall behind that ratio by this many positions' worth of
             samples; beyond it workers wait (backpressure).
         steps_per_generation: learner steps between candidate checkpoints (K).
+        first_generation_steps: learner steps to the first candidate (``None``: K). A
+            first candidate sooner puts the first gate result in front of a new user
+            within minutes; it plays the untrained network, which any training beats.
+            ``cpu9``: 80 (the first gate about 8 minutes into a default run on 2 cores,
+            against ~13 at K = 200), then every 200.
         train_steps_per_call: learner steps per call to the learner actor.
         gate_games: games of a gate match (candidate against the best).
         gate_threshold: promote when the candidate scores at least this fraction once
@@ -110,12 +115,16 @@ class PipelineConfig:
     Gate cost (``gate_cost_share`` in the driver's gate line and the state: the gate's
     network evaluations over one generation's self-play evaluations, aim <= 25%). A
     generation's self-play is ``steps_per_generation * batch_size / samples_per_position``
-    moves of ``simulations`` evaluations each; a gate at most ``gate_games`` games of ``L``
-    moves at ``gate_simulations``. ``cpu9``: 200 x 128 / 2 = 12,800 moves x 100 = 1.28M
-    evaluations; 64 games (32 colour pairs) x 40 simulations x ``L`` = ``L`` / 500 of it,
-    at most 25% for games up to 125 moves (77% of the 162-move cap; the SPRT, 0.5 against
-    0.6 at 5% / 5%, stops clear gates sooner). The price: a 64-game gate separates
-    strengths coarsely (at equal strength, 0.55 of 64 games is about a 1-in-5 chance).
+    moves of the evaluations a move costs (``simulations``, or with playout cap
+    randomization ``f * simulations + (1 - f) * fast_simulations``); a gate at most
+    ``gate_games`` games of ``L`` moves at ``gate_simulations``. ``cpu9``: 200 x 128 / 2 =
+    12,800 moves x 44 (0.25 x 100 + 0.75 x 25) = 563k evaluations; 64 games (32 colour
+    pairs) x 25 simulations x ``L`` = ``L`` / 352 of it, at most 25% for games up to 88
+    moves (9x9 games under the pass rule average ~80; the SPRT, 0.5 against 0.6 at 5% / 5%,
+    stops clear gates sooner, and 32 games at a time let it stop after the first 32). The
+    price: a 64-game gate separates strengths coarsely (at equal strength, 0.55 of 64
+    games is about a 1-in-5 chance), and 25 simulations judge the networks with a shallow
+    search.
     ``agz19``: 1,000 x 2,048 moves x 800 = 1.6G evaluations; 400 games x 800 x ~250 moves
     is ~5%.
     """
@@ -134,6 +143,7 @@ class PipelineConfig:
     samples_per_position: float = 4.0
     max_lag: int = 10_000
     steps_per_generation: int = 200
+    first_generation_steps: int | None = None
     train_steps_per_call: int = 8
     gate_games: int = 400
     gate_threshold: float = 0.55
@@ -215,6 +225,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "train_start": (0, 10**10),
     "max_lag": (0, 10**12),
     "steps_per_generation": (1, 10**9),
+    "first_generation_steps": (1, 10**9),
     "train_steps_per_call": (1, 10**6),
     "gate_games": (1, 10**6),
     "gate_simulations": (1, 1_000_000),
@@ -240,7 +251,7 @@ _NUMBER_RANGES: dict[str, tuple[float, float, bool]] = {
     "status_every": (0.0, 86_400.0, True),
 }
 _OPTIONAL = {"inference_servers", "gpus_per_inference", "worker_pipelines", "window_max",
-             "gate_simulations", "generations", "minutes"}
+             "gate_simulations", "generations", "minutes", "first_generation_steps"}
 
 MAX_NAME_LENGTH = 100
 """Longest run name (it is a directory name, and part of Ray actor names)."""
@@ -400,7 +411,8 @@ def _cpu9() -> RunConfig:
         search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
                             resign_threshold=-0.9, **_CPU9_KATAGO_SEARCH),
         pipeline=PipelineConfig(window=50_000, window_max=500_000, samples_per_position=2.0,
-                                gate_games=64, gate_simulations=40),
+                                first_generation_steps=80, gate_games=64,
+                                gate_simulations=25, gate_parallel_games=32),
         train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),
                           lr_boundaries=(100_000, 200_000)),
     )

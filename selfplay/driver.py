@@ -87,7 +87,8 @@ class Pipeline:
         self.pace = pacing.Pace(ratio=p.samples_per_position, max_lag=p.max_lag,
                                 train_start=p.train_start, batch=config.train.batch_size,
                                 steps_per_generation=p.steps_per_generation,
-                                steps_per_call=p.train_steps_per_call)
+                                steps_per_call=p.train_steps_per_call,
+                                first_generation=p.first_generation_steps)
         self.resign = ResignCalibration(target=config.search.resign_false_positive_target)
         self.stop_reason: str | None = None
         self.failed = False  # stopped because a role kept failing

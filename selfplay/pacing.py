@@ -5,8 +5,8 @@ counters (no Ray, no clock), so they are tested on their own.
 The learner samples ``ratio`` positions (``samples_per_position``) per self-play position.
 ``owed`` is what it still has to sample; the learner waits when ``owed`` is below one
 call's worth, and workers wait (backpressure) when it exceeds ``max_lag * ratio``.
-Training calls never cross a multiple of ``steps_per_generation``: at each multiple the
-learner hands over a candidate.
+Training calls never cross a generation's end: the learner hands over a candidate after
+``first_generation`` steps and every ``steps_per_generation`` steps after that.
 
 The start ramps: the learner takes its first step once the buffer holds ``first_step``
 (a quarter of ``train_start``) positions, and until the run has ``train_start`` positions
@@ -29,7 +29,8 @@ class Pace:
     ratio: samples per self-play position (> 0); max_lag: positions the learner may fall
     behind before workers wait; train_start: positions in the buffer before training
     starts; batch: positions per training step; steps_per_generation: steps between
-    candidates; steps_per_call: most steps per training call.
+    candidates; steps_per_call: most steps per training call; first_generation: steps
+    to the first candidate (``None``: ``steps_per_generation``).
     """
 
     ratio: float
@@ -38,6 +39,19 @@ class Pace:
     batch: int
     steps_per_generation: int
     steps_per_call: int
+    first_generation: int | None = None
+
+    def steps_to_candidate(self, steps: int) -> int:
+        """Steps from ``steps`` (training steps so far) to the end of its generation: the
+        next candidate (at least 1)."""
+        first = self.first_generation or self.steps_per_generation
+        if steps < first:
+            return first - steps
+        return self.steps_per_generation - (steps - first) % self.steps_per_generation
+
+    def ends_generation(self, steps: int) -> bool:
+        """True when ``steps`` training steps end a generation (a candidate is due)."""
+        return steps > 0 and self.steps_to_candidate(steps - 1) == 1
 
 
 def owed(positions: int, samples_trained: int, samples_in_flight: int, ratio: float,
@@ -70,10 +84,8 @@ def workers_may_play(pace: Pace, started: bool, owed_samples: float) -> bool:
 
 def next_training_steps(pace: Pace, owed_samples: float, steps_scheduled: int) -> int:
     """Steps for the next training call (0: wait): at most ``steps_per_call``, never past
-    the next multiple of ``steps_per_generation``, and no more than the learner owes
-    (whole batches)."""
-    k = pace.steps_per_generation
-    steps = min(pace.steps_per_call, k - steps_scheduled % k)
+    the generation's end, and no more than the learner owes (whole batches)."""
+    steps = min(pace.steps_per_call, pace.steps_to_candidate(steps_scheduled))
     if owed_samples < steps * pace.batch:
         steps = max(0, int(owed_samples // pace.batch))
     return steps
@@ -81,4 +93,4 @@ def next_training_steps(pace: Pace, owed_samples: float, steps_scheduled: int) -
 
 def at_candidate(pace: Pace, steps_scheduled: int) -> bool:
     """True when ``steps_scheduled`` ends a generation (the learner owes a candidate)."""
-    return steps_scheduled > 0 and steps_scheduled % pace.steps_per_generation == 0
+    return pace.ends_generation(steps_scheduled)

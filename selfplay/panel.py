@@ -59,9 +59,8 @@ def _learner_text(view: RunView) -> Text:
         text.append(f" · loss {loss['total']:.3f}", style="bold")
         if "policy" in loss and "value" in loss:
             text.append(f" (policy {loss['policy']:.3f}, value {loss['value']:.3f})")
-    k = view.steps_per_generation
-    if k:
-        left = k - s.learner_steps % k
+    left = view.steps_to_candidate
+    if left:
         eta = ("" if view.next_candidate_s is None
                else f" in ~{duration(view.next_candidate_s)}")
         text.append(f" · next candidate{eta} ({left} steps)")

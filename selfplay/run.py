@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
       "(default: run until stopped)")
     a("--steps-per-generation", type=_int_at_least(1), help="learner steps between "
       "candidate checkpoints (cpu9: 200, agz19: 1000)")
+    a("--first-generation-steps", type=_int_at_least(1), help="learner steps to the "
+      "first candidate (cpu9: 80, agz19: the steps per generation)")
     a("--batch-size", type=_int_at_least(1), help="training batch size (cpu9: 128)")
     a("--window", type=_int_at_least(1),
       help="replay window floor in positions; it grows with the run up to the config's "
@@ -168,6 +170,7 @@ _FLAGS = {
     "generations": ("pipeline", "generations"),
     "minutes": ("pipeline", "minutes"),
     "steps_per_generation": ("pipeline", "steps_per_generation"),
+    "first_generation_steps": ("pipeline", "first_generation_steps"),
     "batch_size": ("train", "batch_size"),
     "window": ("pipeline", "window"),
     "train_start": ("pipeline", "train_start"),

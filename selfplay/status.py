@@ -79,7 +79,7 @@ class RunView:
     window: int | None = None
     first_step: int = 0
     train_start: int = 0
-    steps_per_generation: int = 0
+    steps_to_candidate: int = 0  # learner steps left to the next candidate (0: none)
     loss: dict[str, float] = field(default_factory=dict)
     next_candidate_s: float | None = None
     gate: GateProgress | None = None
@@ -138,15 +138,14 @@ def status_line(view: RunView) -> str:
     return line
 
 
-def next_candidate_seconds(state: RunState, steps_per_generation: int, batch: int,
+def next_candidate_seconds(state: RunState, steps_left: int, batch: int,
                            ratio: float, positions_per_s: float) -> float | None:
-    """Seconds until the learner reaches its next candidate at the pace self-play stores
-    positions (the learner trains ``ratio`` samples per stored position): the positions
-    still needed over ``positions_per_s``; ``None`` when nothing is stored yet."""
-    k = steps_per_generation
-    if k <= 0 or positions_per_s <= 0 or ratio <= 0:
+    """Seconds until the learner reaches its next candidate, ``steps_left`` steps of
+    ``batch`` samples away, at the pace self-play stores positions (the learner trains
+    ``ratio`` samples per stored position): the positions still needed over
+    ``positions_per_s``; ``None`` when nothing is stored yet."""
+    if steps_left <= 0 or positions_per_s <= 0 or ratio <= 0:
         return None
-    steps_left = k - state.learner_steps % k
     positions_needed = (state.samples_trained + steps_left * batch) / ratio - state.positions
     return max(0.0, positions_needed) / positions_per_s
 
@@ -158,14 +157,15 @@ def view_of(pipeline: Any, rates: dict[str, float], resign_threshold: float | No
 
     s, pace = pipeline.state, pipeline.pace
     in_progress = list(pipeline.in_progress.values())
+    steps_left = pace.steps_to_candidate(s.learner_steps)
     return RunView(
         state=s, games_in_progress=sum(g for g, _ in in_progress),
         moves_in_progress=sum(m for _, m in in_progress), rates=dict(rates),
         buffer_positions=len(pipeline.buffer), window=pipeline.buffer.window,
         first_step=pacing.first_step(pace.train_start), train_start=pace.train_start,
-        steps_per_generation=pace.steps_per_generation, loss=dict(pipeline.last_loss),
-        next_candidate_s=next_candidate_seconds(s, pace.steps_per_generation, pace.batch,
-                                                pace.ratio, rates.get("positions_per_s", 0.0)),
+        steps_to_candidate=steps_left, loss=dict(pipeline.last_loss),
+        next_candidate_s=next_candidate_seconds(s, steps_left, pace.batch, pace.ratio,
+                                                rates.get("positions_per_s", 0.0)),
         gate=pipeline.gate_watch.progress(pipeline.crew.gatekeeper,
                                           pipeline.gate_call is not None),
         resign_threshold=resign_threshold,

@@ -65,3 +65,18 @@ def test_a_paced_session_trains_samples_per_position_and_hands_over_candidates()
                 candidates.append(scheduled)
     assert positions * PACE.ratio - PACE.batch < trained <= positions * PACE.ratio
     assert candidates == list(range(10, scheduled + 1, 10))
+
+
+def test_a_shorter_first_generation_then_the_usual_ones():
+    pace = pacing.Pace(ratio=4.0, max_lag=100, train_start=50, batch=16,
+                       steps_per_generation=10, steps_per_call=8, first_generation=4)
+    assert [s for s in range(31) if pacing.at_candidate(pace, s)] == [4, 14, 24]
+    assert pacing.next_training_steps(pace, owed_samples=1e6, steps_scheduled=0) == 4
+    assert pacing.next_training_steps(pace, owed_samples=1e6, steps_scheduled=4) == 8
+    assert pacing.next_training_steps(pace, owed_samples=1e6, steps_scheduled=12) == 2
+    assert [pace.steps_to_candidate(s) for s in (0, 3, 4, 13, 14)] == [4, 1, 10, 1, 10]
+    # a first generation longer than the others
+    longer = pacing.Pace(ratio=4.0, max_lag=100, train_start=50, batch=16,
+                         steps_per_generation=10, steps_per_call=8, first_generation=15)
+    assert [s for s in range(40) if pacing.at_candidate(longer, s)] == [15, 25, 35]
+    assert [s for s in range(31) if pacing.at_candidate(PACE, s)] == [10, 20, 30]

@@ -35,7 +35,7 @@ def sample_view() -> RunView:
     return RunView(state=state, games_in_progress=61, moves_in_progress=2467,
                    rates={"moves_per_s": 20.4, "positions_per_s": 18.9, "games_per_s": 0.21},
                    buffer_positions=50100, window=51234, first_step=500, train_start=2000,
-                   steps_per_generation=200,
+                   steps_to_candidate=188,
                    loss={"total": 2.731, "policy": 2.104, "value": 0.612},
                    next_candidate_s=251.0, gate=gate, resign_threshold=-0.83,
                    elapsed_s=1834.0, run_dir="runs/cpu9-b6c64-9x9")
@@ -85,8 +85,8 @@ def test_the_next_candidate_comes_when_enough_positions_are_stored():
     state = RunState(positions=1000, learner_steps=150, samples_trained=150 * 128)
     # 50 steps of 128 samples at 2 samples per stored position: 3,200 positions more
     # than 150 * 128 / 2 = 9,600, i.e. 12,800 - 1,000 = 11,800 positions at 100/s.
-    assert next_candidate_seconds(state, 200, 128, 2.0, 100.0) == 118.0
-    assert next_candidate_seconds(state, 200, 128, 2.0, 0.0) is None
+    assert next_candidate_seconds(state, 50, 128, 2.0, 100.0) == 118.0
+    assert next_candidate_seconds(state, 50, 128, 2.0, 0.0) is None
 
 
 SHOW = """
