@@ -1,7 +1,7 @@
 """How long self-play games run: ``python -m benchmarks.game_length [--games 32] ...``.
 
 Plays ``--games`` self-play games at once with a run preset's rules and search (default
-``cpu9``: 9x9, komi 7.5, move cap 2*81 = 162, 100 simulations with root noise, 2 leaves per
+``cpu9``: 9x9, komi 7.5, move cap 2*81 = 162, 100 simulations with root noise, 4 leaves per
 tree), exactly as a self-play worker plays them (``selfplay.game_loop.SelfPlayGames``),
 resignation off (every game is a no-resign game, so only passes or the cap end it), and
 prints one JSON line: the mean game length in moves (passes included), its 95th

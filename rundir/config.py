@@ -408,9 +408,13 @@ def _cpu9() -> RunConfig:
         name="cpu9", preset="cpu9",
         rules=RulesConfig(size=9, komi=7.5, max_moves=2 * 81),
         network=network,
-        search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=2,
+        # 32 games of 4 leaves per worker: the inference server's mean batch ~100 instead
+        # of ~26, self-play 0.89 of the network at its best batch instead of 0.68 on 2 cores
+        # (benchmarks/selfplay.py, evaluations_per_s_vs_best_network)
+        search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=4,
                             resign_threshold=-0.9, **_CPU9_KATAGO_SEARCH),
-        pipeline=PipelineConfig(window=50_000, window_max=500_000, samples_per_position=2.0,
+        pipeline=PipelineConfig(games_per_worker=32, window=50_000, window_max=500_000,
+                                samples_per_position=2.0,
                                 first_generation_steps=80, gate_games=64,
                                 gate_simulations=25, gate_parallel_games=32),
         train=TrainConfig(batch_size=128, learning_rates=(2e-2, 2e-3, 2e-4),

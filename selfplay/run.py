@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--workers", type=_int_at_least(1), help="self-play worker processes (no TensorFlow "
       "in them; many per core is fine); cpu9: 4, agz19: 32")
     a("--games-per-worker", type=_int_at_least(1),
-      help="games each worker plays at once, their leaves batched together (cpu9: 16, "
+      help="games each worker plays at once, their leaves batched together (cpu9: 32, "
       "agz19: 32)")
     a("--address", default="local", help="Ray cluster to join: 'auto' (the cluster this "
       "machine belongs to) or HOST:PORT; default 'local': start a new Ray on this machine")
