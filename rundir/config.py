@@ -81,7 +81,9 @@ class PipelineConfig:
         max_lag: the learner may fall behind that ratio by this many positions' worth of
             samples; beyond it workers wait (backpressure).
         steps_per_generation: learner steps between candidate checkpoints (K).
-        first_generation_steps: learner steps to the first candidate (``None``: K). A
+        first_generation_steps: learner steps to the first candidate, at most K
+            (``None``: K; a larger value counts as K, so ``--steps-per-generation 4``
+            alone gives a candidate every 4 steps from the start). A
             first candidate sooner puts the first gate result in front of a new user
             within minutes; it plays the untrained network, which any training beats.
             ``cpu9``: 80 (the first gate about 8 minutes into a default run on 2 cores,

@@ -30,7 +30,7 @@ class Pace:
     behind before workers wait; train_start: positions in the buffer before training
     starts; batch: positions per training step; steps_per_generation: steps between
     candidates; steps_per_call: most steps per training call; first_generation: steps
-    to the first candidate (``None``: ``steps_per_generation``).
+    to the first candidate, at most ``steps_per_generation`` (``None``: that).
     """
 
     ratio: float
@@ -44,7 +44,8 @@ class Pace:
     def steps_to_candidate(self, steps: int) -> int:
         """Steps from ``steps`` (training steps so far) to the end of its generation: the
         next candidate (at least 1)."""
-        first = self.first_generation or self.steps_per_generation
+        first = min(self.first_generation or self.steps_per_generation,
+                    self.steps_per_generation)
         if steps < first:
             return first - steps
         return self.steps_per_generation - (steps - first) % self.steps_per_generation

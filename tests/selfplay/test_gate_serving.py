@@ -141,12 +141,21 @@ def test_the_gate_runs_no_network_of_its_own_and_evaluates_on_a_gpu_server_when_
 
 def test_the_gate_cost_share_is_the_gates_evaluations_over_a_generation_of_self_play():
     p, c = preset("cpu9").pipeline, preset("cpu9")
+    # cpu9's defaults: playout cap randomization searches a quarter of the moves with 100
+    # simulations and the rest with 25, 43.75 evaluations a move; a whole gate of 80-move
+    # games (9x9 games under the pass rule average ~80) costs 23% of a generation
+    s = c.search
+    per_move = (s.full_search_fraction * s.num_simulations
+                + (1 - s.full_search_fraction) * s.fast_simulations)
+    assert per_move == 43.75
+    cpu9 = promotion.generation_evaluations(per_move, p.steps_per_generation,
+                                            c.train.batch_size, p.samples_per_position)
+    assert cpu9 == 200 * 128 / 2 * 43.75
+    worst = p.gate_games * c.gate_search().num_simulations * 80
+    assert worst / cpu9 == pytest.approx(0.2286, abs=1e-4) and worst / cpu9 <= 0.25
     generation = promotion.generation_evaluations(100.0, p.steps_per_generation,
                                                   c.train.batch_size, p.samples_per_position)
     assert generation == 200 * 128 / 2 * 100
-    # cpu9's defaults: a whole gate of 100-move games costs 20% of a generation.
-    worst = p.gate_games * c.gate_search().num_simulations * 100
-    assert worst / generation == pytest.approx(0.2)
     report = promotion.with_cost_share({"games": 64, "wins": 40, "losses": 24, "draws": 0,
                                         "promoted": True, "elo": 60.0,
                                         "evaluations": 256_000}, generation)

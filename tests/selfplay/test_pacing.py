@@ -75,8 +75,8 @@ def test_a_shorter_first_generation_then_the_usual_ones():
     assert pacing.next_training_steps(pace, owed_samples=1e6, steps_scheduled=4) == 8
     assert pacing.next_training_steps(pace, owed_samples=1e6, steps_scheduled=12) == 2
     assert [pace.steps_to_candidate(s) for s in (0, 3, 4, 13, 14)] == [4, 1, 10, 1, 10]
-    # a first generation longer than the others
+    # a first generation longer than the others counts as a usual one
     longer = pacing.Pace(ratio=4.0, max_lag=100, train_start=50, batch=16,
                          steps_per_generation=10, steps_per_call=8, first_generation=15)
-    assert [s for s in range(40) if pacing.at_candidate(longer, s)] == [15, 25, 35]
+    assert [s for s in range(31) if pacing.at_candidate(longer, s)] == [10, 20, 30]
     assert [s for s in range(31) if pacing.at_candidate(PACE, s)] == [10, 20, 30]
