@@ -85,7 +85,7 @@ class PipelineConfig:
             (``None``: K; a larger value counts as K, so ``--steps-per-generation 4``
             alone gives a candidate every 4 steps from the start). A
             first candidate sooner puts the first gate result in front of a new user
-            within minutes; it plays the untrained network, which any training beats.
+            within minutes (it plays the untrained network).
             ``cpu9``: 80 (the first gate about 8 minutes into a default run on 2 cores,
             against ~13 at K = 200), then every 200.
         train_steps_per_call: learner steps per call to the learner actor.

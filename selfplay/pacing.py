@@ -50,10 +50,6 @@ class Pace:
             return first - steps
         return self.steps_per_generation - (steps - first) % self.steps_per_generation
 
-    def ends_generation(self, steps: int) -> bool:
-        """True when ``steps`` training steps end a generation (a candidate is due)."""
-        return steps > 0 and self.steps_to_candidate(steps - 1) == 1
-
 
 def owed(positions: int, samples_trained: int, samples_in_flight: int, ratio: float,
          train_start: int = 0) -> float:
@@ -94,4 +90,4 @@ def next_training_steps(pace: Pace, owed_samples: float, steps_scheduled: int) -
 
 def at_candidate(pace: Pace, steps_scheduled: int) -> bool:
     """True when ``steps_scheduled`` ends a generation (the learner owes a candidate)."""
-    return pace.ends_generation(steps_scheduled)
+    return steps_scheduled > 0 and pace.steps_to_candidate(steps_scheduled - 1) == 1

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -70,7 +70,10 @@ class _StoredGame:
     policy_recorded: np.ndarray  # bool[T]: the position's policy is a training target
     ownership: np.ndarray  # int8[N*N] final owner in absolute colours, or int8[0]: unknown
     score: float  # black area - white area - komi at the end; NaN when resigned
-    digest: bytes = b""  # SHA-256 of the fields above but score (``_game_digest``)
+    digest: bytes = field(init=False)  # SHA-256 of the fields above but score
+
+    def __post_init__(self) -> None:
+        self.digest = _game_digest(self)
 
     @property
     def positions(self) -> int:
@@ -152,7 +155,7 @@ class ReplayBuffer:
         visited = dense > 0
         offsets = np.zeros(t + 1, np.int32)
         np.cumsum(visited.sum(axis=1), out=offsets[1:])
-        game = _StoredGame(
+        self._games.append(_StoredGame(
             game_id=record.game_id,
             boards=packed_boards.pack(boards),
             to_play=record.to_play(),
@@ -163,9 +166,7 @@ class ReplayBuffer:
             policy_recorded=record.policy_target_mask().copy(),
             ownership=np.asarray(record.ownership, np.int8),
             score=float(record.score),
-        )
-        game.digest = _game_digest(game)
-        self._games.append(game)
+        ))
         self._positions += record.num_positions
         self.total_positions += record.num_positions
         self.window = self.rule.size(self.total_positions)
