@@ -1,6 +1,15 @@
 """``PolicyValueHead``: AlphaGo Zero's two heads as one Keras layer that ends a Sequential.
 
-Policy: 1x1 conv (``policy_filters``) -> BN -> ReLU -> flatten -> dense ``N*N + 1`` logits.
+Policy (``policy_head="dense"``, AlphaGo Zero's): 1x1 conv (``policy_filters``) -> BN -> ReLU
+        -> flatten -> dense ``N*N + 1`` logits.
+Policy (``policy_head="conv"``, fully convolutional as KataGo's): 1x1 conv (``policy_filters``)
+        -> BN -> ReLU -> 1x1 conv (1 filter, bias) gives each point's logit, and a dense
+        unit on the channels' board means gives the pass logit. Its weights are shared by
+        every point, so a rule learned at one point (no move on a stone, answer an atari)
+        holds at all of them: the dense head has to learn each of its N*N outputs from that
+        point's own examples, and on 9x9 after a few hundred games still put half of its
+        probability on occupied points where the conv head puts almost none
+        (docs/learning.md).
 Value:  1x1 conv (``value_filters``) -> BN -> ReLU -> flatten -> dense ``value_hidden``
         -> ReLU -> dense 1 -> tanh.
 
@@ -28,6 +37,8 @@ from typing import Any
 import keras
 from keras import layers, ops
 
+POLICY_HEADS = ("dense", "conv")
+
 
 def _check_positive(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -48,6 +59,8 @@ class PolicyValueHead(keras.layers.Layer):
             is 0 everywhere).
         bn_momentum, bn_epsilon: for both batch normalisations.
         auxiliary: add the ``ownership`` and ``score`` outputs (module docstring).
+        policy_head: ``"dense"`` (AlphaGo Zero's) or ``"conv"`` (fully convolutional),
+            module docstring.
 
     Shapes: ``[B, N, M, C] -> {"policy": [B, N*M + 1], "value": [B, 1]}`` (plus
     ``"ownership": [B, N, M]`` and ``"score": [B, 1]`` when ``auxiliary``), all float32
@@ -64,9 +77,13 @@ class PolicyValueHead(keras.layers.Layer):
         bn_momentum: float = 0.99,
         bn_epsilon: float = 1e-3,
         auxiliary: bool = False,
+        policy_head: str = "dense",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if policy_head not in POLICY_HEADS:
+            raise ValueError(f"policy_head must be one of {POLICY_HEADS}, got {policy_head!r}")
+        self.policy_head = policy_head
         if not isinstance(auxiliary, bool):
             raise ValueError(f"auxiliary must be True or False, got {auxiliary!r}")
         self.auxiliary = auxiliary
@@ -82,6 +99,14 @@ class PolicyValueHead(keras.layers.Layer):
         self.value_conv = self._conv(self.value_filters, "value_conv")
         self.value_bn = self._batch_norm("value_bn")
         self.policy_dense: layers.Dense | None = None
+        self.policy_point_conv: layers.Conv2D | None = None
+        self.policy_pass_dense: layers.Dense | None = None
+        if policy_head == "conv":
+            self.policy_point_conv = layers.Conv2D(
+                1, 1, kernel_initializer=self.kernel_initializer,
+                kernel_regularizer=self.kernel_regularizer, dtype=self.dtype_policy,
+                name="policy_point_conv")
+            self.policy_pass_dense = self._dense(1, "policy_pass_dense")
         self.value_hidden_dense = self._dense(self.value_hidden, "value_hidden_dense")
         # The value's last layer starts at zero: an untrained network says 0 (it knows
         # nothing) for every position. A random kernel over 256 ReLU units saturates the
@@ -123,10 +148,14 @@ class PolicyValueHead(keras.layers.Layer):
         _, rows, cols, _ = input_shape
         points = rows * cols
         self.num_moves = points + 1
-        self.policy_dense = self._dense(self.num_moves, "policy_dense")
         self.policy_conv.build(input_shape)
         self.policy_bn.build((*input_shape[:-1], self.policy_filters))
-        self.policy_dense.build((input_shape[0], points * self.policy_filters))
+        if self.policy_head == "conv":
+            self.policy_point_conv.build((*input_shape[:-1], self.policy_filters))
+            self.policy_pass_dense.build((input_shape[0], self.policy_filters))
+        else:
+            self.policy_dense = self._dense(self.num_moves, "policy_dense")
+            self.policy_dense.build((input_shape[0], points * self.policy_filters))
         self.value_conv.build(input_shape)
         self.value_bn.build((*input_shape[:-1], self.value_filters))
         self.value_hidden_dense.build((input_shape[0], points * self.value_filters))
@@ -140,7 +169,12 @@ class PolicyValueHead(keras.layers.Layer):
         tanh[B, N, M] and ``score`` points[B, 1] when ``auxiliary``)."""
         batch = ops.shape(inputs)[0]
         p = ops.relu(self.policy_bn(self.policy_conv(inputs), training=training))
-        p = self.policy_dense(ops.reshape(p, (batch, -1)))
+        if self.policy_head == "conv":
+            points = ops.reshape(self.policy_point_conv(p), (batch, -1))
+            p = ops.concatenate(
+                [points, self.policy_pass_dense(ops.mean(p, axis=(1, 2)))], axis=-1)
+        else:
+            p = self.policy_dense(ops.reshape(p, (batch, -1)))
         v = ops.relu(self.value_bn(self.value_conv(inputs), training=training))
         hidden = ops.relu(self.value_hidden_dense(ops.reshape(v, (batch, -1))))
         v = ops.tanh(self.value_dense(hidden))
@@ -172,4 +206,5 @@ class PolicyValueHead(keras.layers.Layer):
             "bn_momentum": self.bn_momentum,
             "bn_epsilon": self.bn_epsilon,
             "auxiliary": self.auxiliary,
+            "policy_head": self.policy_head,
         }

@@ -51,7 +51,8 @@ def build_model(config: NetworkConfig, precision: str | None = None) -> keras.Se
             model.add(Residual(config.filters, (k, k), bn_momentum=config.bn_momentum,
                                dtype=policy, name=f"residual_{i + 1}"))
     model.add(PolicyValueHead(
-        policy_filters=config.policy_filters, value_filters=config.value_filters,
+        policy_filters=config.policy_filters, policy_head=config.policy_head,
+        value_filters=config.value_filters,
         value_hidden=config.value_hidden, bn_momentum=config.bn_momentum,
         auxiliary=config.auxiliary_heads, dtype=policy, name="heads"))
     return model
@@ -86,7 +87,8 @@ def network_config_of(model: keras.Model) -> NetworkConfig:
     return NetworkConfig(
         board_size=int(shape[1]), blocks=len(blocks), filters=int(stems[0].filters),
         history_length=(int(shape[3]) - 1) // 2, kernel_size=int(stems[0].kernel_size[0]),
-        policy_filters=head.policy_filters, value_filters=head.value_filters,
+        policy_filters=head.policy_filters, policy_head=head.policy_head,
+        value_filters=head.value_filters,
         value_hidden=head.value_hidden, bn_momentum=float(stem_bns[0].momentum),
         auxiliary_heads=bool(getattr(head, "auxiliary", False)), global_pooling_every=every,
         pooled_channels=blocks[every - 1].pooled_channels if pooling else 16)

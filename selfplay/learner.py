@@ -9,6 +9,7 @@ from such bytes again.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import tempfile
@@ -21,6 +22,9 @@ from network.config import NetworkConfig, TrainConfig
 from selfplay.replay_buffer import TrainingBatch
 
 CheckpointBytes = tuple[bytes, bytes]  # (.keras file, its .json metadata)
+RECALIBRATION_BATCHES = 16
+"""Latest training batches whose statistics a checkpoint's batch norm gets (2,048
+positions at cpu9's batch of 128)."""
 
 
 def load_model_bytes(checkpoint: CheckpointBytes, expect: NetworkConfig | None = None,
@@ -111,6 +115,9 @@ class Learner:
                 keras.utils.set_random_seed(seed)
             model = build_model(network_config)
         self.config = network_config
+        # the boards of the latest training batches, for recalibrating batch norm
+        self._recent: collections.deque[tuple[np.ndarray, np.ndarray]] = collections.deque(
+            maxlen=RECALIBRATION_BATCHES)
         self.trainer = Trainer(model, network_config,
                                dataclasses.replace(train_config, augment=False), seed=seed,
                                precision=self.precision.precision)
@@ -144,6 +151,7 @@ class Learner:
             for key, value in logs.items():
                 sums[key] = sums.get(key, 0.0) + value
             samples += len(batch.boards)
+            self._recent.append((batch.boards, batch.to_play))
         out = {k: v / max(len(batches), 1) for k, v in sums.items()}
         out["steps"] = float(self.steps)
         out["samples"] = float(samples)
@@ -183,7 +191,16 @@ class Learner:
 
     def checkpoint(self, metadata: dict[str, Any]) -> tuple[bytes, bytes, list[np.ndarray]]:
         """The current model with its optimizer state as checkpoint bytes (``metadata``
-        plus ``training_steps``), and its weights."""
+        plus ``training_steps``), and its weights.
+
+        First the batch-norm statistics are recalibrated on the latest training batches
+        (up to ``RECALIBRATION_BATCHES``; ``network.batch_norm``), so the checkpoint
+        plays with the statistics its weights produce, not with a lagging average."""
+        from network.batch_norm import recalibrate_batch_norm
+        from network.features import planes
+
+        recalibrate_batch_norm(self.trainer.model,
+                               (planes(boards, to_play) for boards, to_play in self._recent))
         meta = dict(metadata, training_steps=self.steps, network=self.config.to_dict())
         keras_bytes, json_bytes = save_model_bytes(self.trainer.model, meta)
         return keras_bytes, json_bytes, self.weights()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
@@ -20,7 +21,10 @@ def expected_parameters(c: NetworkConfig) -> tuple[int, int]:
     trainable = k2 * c.input_planes * f + 2 * f                       # stem conv + BN
     trainable += c.blocks * (2 * k2 * f * f + 4 * f)                  # residual blocks
     trainable += f * c.policy_filters + 2 * c.policy_filters          # policy 1x1 + BN
-    trainable += (n2 * c.policy_filters + 1) * (n2 + 1)               # policy dense
+    if c.policy_head == "conv":
+        trainable += (c.policy_filters + 1) * 2                       # point conv, pass
+    else:
+        trainable += (n2 * c.policy_filters + 1) * (n2 + 1)           # policy dense
     trainable += f * c.value_filters + 2 * c.value_filters            # value 1x1 + BN
     trainable += (n2 * c.value_filters + 1) * c.value_hidden          # value hidden
     trainable += c.value_hidden + 1                                   # value output
@@ -71,6 +75,7 @@ def test_layer_sequence_and_name(tiny5, tiny5_model):
     NetworkConfig(board_size=7, blocks=1, filters=8, history_length=3, kernel_size=5,
                   policy_filters=3, value_filters=2, value_hidden=12),
     PRESETS["cpu9"],
+    dataclasses.replace(PRESETS["cpu9"], policy_head="dense", policy_filters=2),
 ])
 def test_summary_parameter_counts_match_the_hand_count(config):
     model = network.build_model(config)
@@ -95,6 +100,40 @@ def test_head_layer_round_trips_and_refuses_bad_sizes():
         head.build((None, 16, 8))
     with pytest.raises(TypeError, match="needs a NetworkConfig"):
         network.build_model({"board_size": 9})
+
+
+def test_the_conv_policy_head_gives_every_point_the_same_function_of_its_features():
+    """A board whose every point looks alike (inputs constant over the board, stride-free
+    convolutions with 'same' padding aside) gets equal logits at equal points; the dense
+    head, one weight row per point, does not."""
+    outs = {}
+    for kind in ("conv", "dense"):
+        config = NetworkConfig(board_size=7, blocks=0, filters=8, history_length=1,
+                               kernel_size=1, policy_filters=4, policy_head=kind)
+        keras.utils.set_random_seed(2)
+        model = network.build_model(config)
+        x = np.ones((2, 7, 7, config.input_planes), np.float32)
+        x[1] = 0.5
+        outs[kind] = np.asarray(model(x, training=False)["policy"])
+        assert outs[kind].shape == (2, 50)
+    points = outs["conv"][:, :49]
+    np.testing.assert_allclose(points, points[:, :1].repeat(49, axis=1), atol=1e-5)
+    assert np.ptp(outs["dense"][0, :49]) > 0.01
+    # the pass logit is a function of the board: the two boards differ
+    assert outs["conv"][0, 49] != outs["conv"][1, 49]
+
+
+def test_the_policy_head_kind_round_trips_and_old_heads_load_as_dense():
+    head = PolicyValueHead(policy_filters=4, policy_head="conv")
+    config = head.get_config()
+    assert config["policy_head"] == "conv"
+    assert PolicyValueHead.from_config(config).get_config() == config
+    del config["policy_head"]  # a head saved before the field existed
+    assert PolicyValueHead.from_config(config).policy_head == "dense"
+    with pytest.raises(ValueError, match="policy_head must be one of .*'mlp'"):
+        PolicyValueHead(policy_head="mlp")
+    with pytest.raises(ValueError, match="policy_head must be 'dense' or 'conv', got 'mlp'"):
+        NetworkConfig(policy_head="mlp")
 
 
 def test_network_config_of_refuses_foreign_models():
