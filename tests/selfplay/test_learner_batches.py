@@ -124,3 +124,29 @@ def test_the_learner_masks_the_policy_of_fast_searches():
     assert np.isfinite(logs["policy"]) and logs["steps"] == 1
     with pytest.raises(ValueError, match="policy_target rows"):
         learner.train([masked._replace(policy_mask=None)])
+
+
+def test_a_checkpoint_carries_batch_norm_statistics_of_the_latest_batches():
+    """Before writing a checkpoint the learner recalibrates batch norm on its latest
+    training batches: the saved network, in inference mode, then normalises the last
+    batch as training mode does (up to the other batches' share of the statistics), where
+    the moving averages of a few steps are still near their start (mean 0, variance 1)."""
+    from selfplay.learner import RECALIBRATION_BATCHES, load_model_bytes
+
+    buf, _ = buffers()
+    learner = Learner(TINY, TrainConfig(batch_size=16, learning_rates=(0.05,),
+                                        lr_boundaries=()), seed=0)
+    batch = buf.sample(16)
+    learner.train([batch] * 3)
+    x = planes(batch.boards, batch.to_play)
+    model = learner.trainer.model
+    trained = np.asarray(model(x, training=True)["policy"])
+    lagging = np.asarray(model(x, training=False)["policy"])
+    keras_bytes, json_bytes, weights = learner.checkpoint({"generation": 1})
+    loaded, _ = load_model_bytes((keras_bytes, json_bytes))
+    saved = np.asarray(loaded(x, training=False)["policy"])
+    assert np.abs(saved - trained).max() < 0.01 < np.abs(lagging - trained).max()
+    # the weights handed to the inference servers are the recalibrated ones
+    for a, b in zip(weights, loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert RECALIBRATION_BATCHES >= 8
