@@ -152,6 +152,14 @@ class SearchConfig:
             return min(int(self.fast_simulations), self.num_simulations)
         return max(1, self.num_simulations // 4)
 
+    def mean_simulations(self) -> float:
+        """Simulations a move costs on average: ``f * num_simulations + (1 - f) *
+        fast_simulation_count()`` under playout cap randomization (``f`` =
+        ``full_search_fraction``; cpu9: 0.25 * 100 + 0.75 * 25 = 43.75), else
+        ``num_simulations``. A reused subtree's visits make the real count lower."""
+        f = self.full_search_fraction
+        return f * self.num_simulations + (1.0 - f) * self.fast_simulation_count()
+
     def nodes_per_game(self) -> int:
         """Initial node pool size per game."""
         if self.initial_nodes_per_game is not None:

@@ -118,7 +118,8 @@ class PipelineConfig:
     network evaluations over one generation's self-play evaluations, aim <= 25%). A
     generation's self-play is ``steps_per_generation * batch_size / samples_per_position``
     moves of the evaluations a move costs (``simulations``, or with playout cap
-    randomization ``f * simulations + (1 - f) * fast_simulations``); a gate at most
+    randomization ``f * simulations + (1 - f) * fast_simulations``,
+    ``SearchConfig.mean_simulations()``); a gate at most
     ``gate_games`` games of ``L`` moves at ``gate_simulations``. ``cpu9``: 200 x 128 / 2 =
     12,800 moves x 44 (0.25 x 100 + 0.75 x 25) = 563k evaluations; 64 games (32 colour
     pairs) x 25 simulations x ``L`` = ``L`` / 352 of it, at most 25% for games up to 88

@@ -129,6 +129,9 @@ def test_playout_cap_randomization_draws_full_searches_and_keeps_fast_ones_plain
 def test_fast_simulations_default_and_bounds():
     assert SearchConfig(num_simulations=100).fast_simulation_count() == 25
     assert SearchConfig(num_simulations=10, fast_simulations=25).fast_simulation_count() == 10
+    assert SearchConfig(num_simulations=100).mean_simulations() == 100.0
+    assert SearchConfig(num_simulations=100, full_search_fraction=0.5,
+                        fast_simulations=20).mean_simulations() == 60.0
     with pytest.raises(ValueError, match="full_search_fraction"):
         SearchConfig(full_search_fraction=0.0)
     with pytest.raises(ValueError, match="forced_playout_k"):

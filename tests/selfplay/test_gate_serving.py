@@ -144,10 +144,8 @@ def test_the_gate_cost_share_is_the_gates_evaluations_over_a_generation_of_self_
     # cpu9's defaults: playout cap randomization searches a quarter of the moves with 100
     # simulations and the rest with 25, 43.75 evaluations a move; a whole gate of 80-move
     # games (9x9 games under the pass rule average ~80) costs 23% of a generation
-    s = c.search
-    per_move = (s.full_search_fraction * s.num_simulations
-                + (1 - s.full_search_fraction) * s.fast_simulations)
-    assert per_move == 43.75
+    per_move = c.search.mean_simulations()
+    assert per_move == 0.25 * 100 + 0.75 * 25 == 43.75
     cpu9 = promotion.generation_evaluations(per_move, p.steps_per_generation,
                                             c.train.batch_size, p.samples_per_position)
     assert cpu9 == 200 * 128 / 2 * 43.75
