@@ -28,8 +28,8 @@ BAD: dict[str, dict[str, list[Any]]] = {
     "rules": {"size": [20, HUGE], "komi": [NAN, INF, 1e308], "max_moves": [10**10, 1e10]},
     "network": {
         "board_size": [HUGE], "blocks": [10**9], "filters": [HUGE], "history_length": [10**6],
-        "kernel_size": [10**6 + 1], "policy_filters": [10**6], "value_filters": [10**6],
-        "value_hidden": [2**40], "bn_momentum": [NAN, INF],
+        "kernel_size": [10**6 + 1], "policy_filters": [10**6], "policy_head": ["mlp", "conv\n", 3],
+        "value_filters": [10**6], "value_hidden": [2**40], "bn_momentum": [NAN, INF],
         "auxiliary_heads": [1], "global_pooling_every": [10**6], "pooled_channels": [10**6],
     },
     "search": {
