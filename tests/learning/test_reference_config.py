@@ -15,3 +15,24 @@ def test_the_reference_config_resolves(tmp_path):
     config, _ = resolve_config(args)
     assert (config.rules.size, config.rules.komi, config.network.name) == (5, 7.5, "b2c16")
     assert config.pipeline.minutes == 25 and config.search.resign_threshold is None
+
+
+def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path):
+    """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1`` (the cpu9
+    preset) with a two-hour budget: the same resolved configuration apart from name and
+    minutes."""
+    import dataclasses
+    from pathlib import Path
+
+    from selfplay.run import build_parser, resolve_config
+
+    toml = Path(__file__).resolve().parents[2] / "docs" / "laptop9.toml"
+    config, _ = resolve_config(build_parser().parse_args(
+        ["--config", str(toml), "--run-dir", str(tmp_path / "a")]))
+    default, _ = resolve_config(build_parser().parse_args(
+        ["--workers", "4", "--seed", "1", "--run-dir", str(tmp_path / "b")]))
+    assert config.pipeline.minutes == 120 and config.name == "laptop9"
+    assert dataclasses.replace(
+        config, name=default.name,
+        pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
+    assert (config.rules.size, config.network.policy_head) == (9, "conv")
