@@ -381,45 +381,12 @@ def play_inplace(board, colour, point, h, hashes, n_hashes, nbrs, zobrist):
 @numba.njit(cache=True)
 def area_score(board, nbrs):
     """Tromp-Taylor area: ``black_area - white_area`` (stones plus empty regions that
-    reach only one colour), as an int. Komi is the caller's business."""
-    n = board.shape[0]
+    reach only one colour), as an int: the sum of ``area_owner``. Komi is the caller's
+    business."""
+    owner = area_owner(board, nbrs)
     total = 0
-    seen = np.zeros(n, np.bool_)
-    stack = np.empty(n, np.int32)
-    for start in range(n):
-        v = board[start]
-        if v != 0:
-            total += v
-            continue
-        if seen[start]:
-            continue
-        seen[start] = True
-        stack[0] = start
-        top = 1
-        region = 0
-        reaches_black = False
-        reaches_white = False
-        while top > 0:
-            top -= 1
-            q = stack[top]
-            region += 1
-            for k in range(4):
-                r = nbrs[q, k]
-                if r < 0:
-                    break
-                w = board[r]
-                if w == 1:
-                    reaches_black = True
-                elif w == -1:
-                    reaches_white = True
-                elif not seen[r]:
-                    seen[r] = True
-                    stack[top] = r
-                    top += 1
-        if reaches_black and not reaches_white:
-            total += region
-        elif reaches_white and not reaches_black:
-            total -= region
+    for i in range(owner.shape[0]):
+        total += owner[i]
     return total
 
 
@@ -427,7 +394,7 @@ def area_score(board, nbrs):
 def area_owner(board, nbrs):
     """Tromp-Taylor owner of every point, ``int8[N*N]``: +1 black (a black stone, or an
     empty point whose region reaches only black), -1 white likewise, 0 neutral.
-    ``area_owner(b, nbrs).sum() == area_score(b, nbrs)``."""
+    ``area_score`` sums it."""
     n = board.shape[0]
     owner = np.zeros(n, np.int8)
     seen = np.zeros(n, np.bool_)
