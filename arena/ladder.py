@@ -51,7 +51,7 @@ from arena.ladder_store import LadderStore, LadderStoreError, PairingRecord
 from arena.match_loop import play_match
 from arena.rating_fit import PairResult, fit_ratings
 from arena.referee import MatchError, referee_games
-from arena.stats import match_elo
+from arena.stats import match_elo, wilson_interval
 from rundir.run_dir import RunDir, RunDirError, write_bytes_atomic, write_text_atomic
 from rundir.stored_config import read_stored_config
 
@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
       "one move before it loses the game")
     a("--threads", type=int, default=None, help="CPU threads for TensorFlow")
     a("--seed", type=int, default=0, help="seeds the players (each pairing derives its own)")
+    a("--gnugo-generations", default="", help="comma-separated generations that also play "
+      "each GNU Go level with search (--gnugo-games each), e.g. 12,18,24 to see whether "
+      "strength against GNU Go follows the chain (default: only the newest)")
+    a("--minutes", type=float, default=None, help="rate only the checkpoints saved within "
+      "this many minutes of training time (the run as it stood then; default: all)")
     a("--quiet", action="store_true", help="print only the final table")
     return parser
 
@@ -109,6 +114,15 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Opp
         parser.error(f"--resign-threshold must be in [-1, 1], got {args.resign_threshold}")
     if not args.move_timeout > 0:
         parser.error(f"--move-timeout must be positive, got {args.move_timeout}")
+    if args.minutes is not None and not args.minutes > 0:
+        parser.error(f"--minutes must be positive, got {args.minutes}")
+    text = getattr(args, "gnugo_generations", None)
+    if isinstance(text, str):
+        try:
+            args.gnugo_generations = tuple(int(g) for g in text.split(",") if g.strip())
+        except ValueError:
+            parser.error(f"--gnugo-generations must be comma-separated generation numbers, "
+                         f"got {text!r}")
     try:
         opponents = Opponents.parse(args.opponents)
     except ValueError as exc:
@@ -126,7 +140,8 @@ class Ladder:
 
     Args:
         run_dir: the run. games, playouts, opponents, parallel, gnugo_games, final_games,
-        resign_threshold, gnugo, move_timeout, threads, seed: as the command-line flags.
+        resign_threshold, gnugo, move_timeout, threads, seed, minutes, gnugo_generations:
+        as the command-line flags.
         log: receives one line per finished match and progress messages.
     """
 
@@ -135,6 +150,7 @@ class Ladder:
                  gnugo_games: int | None = None, final_games: int | None = None,
                  resign_threshold: float | None = None, gnugo: str | None = None,
                  move_timeout: float = 120.0, threads: int | None = None, seed: int = 0,
+                 minutes: float | None = None, gnugo_generations: tuple[int, ...] = (),
                  log: Callable[[str], None] = print) -> None:
         self.run_dir = RunDir(run_dir)
         if not self.run_dir.exists():
@@ -152,12 +168,19 @@ class Ladder:
         self.move_timeout = move_timeout
         self.threads = threads
         self.seed = seed
+        self.minutes = minutes
         self.log = log
         self.root = self.run_dir.root / "ladder"
         self.store = LadderStore(self.root / "results")
         self.checkpoints = promoted_checkpoints(self.run_dir)
+        if minutes is not None:
+            self.checkpoints = [c for c in self.checkpoints
+                                if c.training_seconds <= 60.0 * minutes]
+            if not self.checkpoints:
+                raise RunDirError(f"{self.run_dir.root}: no promoted checkpoint within "
+                                  f"{minutes:g} minutes of training")
         self.pairings = plan_pairings(self.checkpoints, self.opponents, playouts,
-                                      resign_threshold)
+                                      resign_threshold, gnugo_generations)
         self._evaluators: dict[str, Any] = {}
         self.games_played = 0
 
@@ -202,7 +225,8 @@ class Ladder:
                 model, network_config_of(model), seed=seed, random_symmetry=True)
         return self._evaluators[checkpoint.name]
 
-    def _player(self, spec: PlayerSpec, seed: int):
+    def player(self, spec: PlayerSpec, seed: int):
+        """A fresh player for ``spec`` (in-process kinds only), seeded with ``seed``."""
         from arena.players import BatchedSearchPlayer, PolicyPlayer, RandomPlayer
 
         if spec.kind == "random":
@@ -218,7 +242,13 @@ class Ladder:
     def _play_in_process(self, record: PairingRecord, a: PlayerSpec, b: PlayerSpec,
                          games: int) -> None:
         seed = self._pair_seed(record)
-        player_a, player_b = self._player(a, seed), self._player(b, seed + 1)
+        self.play_players(record, self.player(a, seed), self.player(b, seed + 1), games)
+
+    def play_players(self, record: PairingRecord, player_a: Any, player_b: Any,
+                     games: int, store: LadderStore | None = None) -> None:
+        """Play ``games`` more games of ``record`` in this process between the two players,
+        saving them to ``store`` (default: this ladder's) as they finish."""
+        store = store or self.store
         save_every = max(1, min(self.parallel, games) // 2)
         pending = 0
 
@@ -228,12 +258,12 @@ class Ladder:
             self.games_played += 1
             pending += 1
             if pending >= save_every:
-                self.store.save(record)
+                store.save(record)
                 pending = 0
 
         play_match(player_a, player_b, self.rules, games, parallel=self.parallel,
                    first_colour=record.next_colour(), on_game=on_game)
-        self.store.save(record)
+        store.save(record)
 
     def gtp_command(self, spec: PlayerSpec, seed: int) -> str:
         """The command line that serves ``spec`` over GTP."""
@@ -367,6 +397,16 @@ def report_markdown(rows: Sequence[RatedPlayer], records: Sequence[PairingRecord
             r = pairs.get((f"{newest.stem}.{suffix}", opponent))
             cells.append(_rate_text(r.a_points, r.played) if r else "-")
         lines.append(f"| {opponent} | {cells[0]} | {cells[1]} |")
+    against_gnugo = [r for r in records if r.b.startswith("gnugo.") and r.played
+                     and r.a.endswith(f".p{ladder.playouts}")]
+    if len(against_gnugo) > len(ladder.opponents.gnugo_levels):
+        lines += ["", "Generations against GNU Go (with search; Wilson 95% interval):", "",
+                  "| player | GNU Go | points | share [95%] |", "|---|---|---:|---:|"]
+        for r in against_gnugo:
+            low, high = wilson_interval(r.a_points, r.played)
+            lines.append(f"| {r.a} | {r.b} | {r.a_points:g}/{r.played} | "
+                         f"{100 * r.a_points / r.played:.0f}% [{100 * low:.0f}, "
+                         f"{100 * high:.0f}] |")
     return "\n".join(lines) + "\n"
 
 
@@ -385,10 +425,12 @@ def main(argv: list[str] | None = None) -> int:
                         gnugo_games=args.gnugo_games, final_games=args.final_games,
                         resign_threshold=args.resign_threshold, gnugo=args.gnugo,
                         move_timeout=args.move_timeout, threads=args.threads,
-                        seed=args.seed, log=log)
+                        seed=args.seed, minutes=args.minutes,
+                        gnugo_generations=args.gnugo_generations, log=log)
         started = time.perf_counter()
         rows, files = ladder.run()
-    except (RunDirError, LadderStoreError, CheckpointError, MatchError, OSError) as exc:
+    except (RunDirError, LadderStoreError, CheckpointError, MatchError, OSError,
+            ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{'player':<28}{'Elo':>8}{'95% interval':>20}{'games':>8}")

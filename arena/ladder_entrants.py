@@ -189,16 +189,24 @@ class Opponents:
 
 
 def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts: int,
-                  resign_threshold: float | None = None
+                  resign_threshold: float | None = None,
+                  gnugo_generations: tuple[int, ...] = ()
                   ) -> list[tuple[PlayerSpec, PlayerSpec]]:
     """The matches of the ladder, cheapest first: ``(a, b)`` spec pairs.
 
     With search (``<ckpt>.p<playouts>``): consecutive generations, and each generation
     against the random player. Alone (``<ckpt>.policy``, when ``opponents.policy``): the
-    same. Each GNU Go level plays the newest generation with search (and alone).
+    same. Each GNU Go level plays the newest generation with search (and alone), and, with
+    search, each generation listed in ``gnugo_generations`` (``ValueError`` naming one that
+    is not a promoted generation among ``checkpoints``).
     """
     if not checkpoints:
         raise ValueError("the ladder needs at least one checkpoint")
+    by_generation = {c.generation: c for c in checkpoints}
+    for generation in gnugo_generations:
+        if generation not in by_generation:
+            raise ValueError(f"generation {generation} is not a promoted generation of the "
+                             f"run; promoted: {sorted(by_generation)}")
 
     def search(c: Checkpoint) -> PlayerSpec:
         return PlayerSpec("search", c, playouts=playouts, resign_threshold=resign_threshold)
@@ -217,7 +225,10 @@ def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts:
     if not opponents.random and opponents.policy:  # link the two chains without the anchor
         pairs.append((search(checkpoints[0]), policy(checkpoints[0])))
     newest = checkpoints[-1]
+    earlier = [by_generation[g] for g in sorted(set(gnugo_generations))
+               if by_generation[g] != newest]
     for level in opponents.gnugo_levels:
         gnugo = PlayerSpec("gnugo", level=level)
+        pairs += [(search(c), gnugo) for c in earlier]
         pairs += [(make(newest), gnugo) for make in kinds]
     return pairs

@@ -26,7 +26,8 @@ class RatedPlayer:
 
     kind: random / policy / search / gnugo; generation, training_steps, training_minutes:
     for the network players (None otherwise); elo with its 95% interval and standard
-    error; games: games it played on the ladder.
+    error; games: games it played on the ladder; run: the run's label when several runs
+    are rated together (``arena.compare``), else None.
     """
 
     player: str
@@ -43,6 +44,7 @@ class RatedPlayer:
     elo_high: float
     stderr: float
     games: float
+    run: str | None = None
 
 
 def _series(rows: Sequence[RatedPlayer], kind: str) -> list[RatedPlayer]:
@@ -88,6 +90,48 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
     axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("Elo (random player = 0, 95% intervals)")
     axes[1].legend(loc="lower right", fontsize="small")
+    figure.suptitle(title)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def render_comparison_png(rows: Sequence[RatedPlayer], runs: Sequence[str], title: str
+                          ) -> bytes:
+    """Elo (with search) against training time (minutes), one line per run of ``runs``
+    (the rows' ``run`` labels), with the random player and each GNU Go level as horizontal
+    lines: the figure of ``arena.compare``, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 5), dpi=100)
+    ax = figure.subplots()
+    colours = plt.get_cmap("tab10")
+    for index, run in enumerate(runs):
+        series = sorted((r for r in rows if r.kind == "search" and r.run == run),
+                        key=lambda r: r.training_minutes or 0.0)
+        if not series:
+            continue
+        x = np.array([r.training_minutes or 0.0 for r in series])
+        y = np.array([r.elo for r in series])
+        err = np.array([[r.elo - r.elo_low for r in series],
+                        [r.elo_high - r.elo for r in series]])
+        ax.errorbar(x, y, yerr=err, color=colours(index), marker="o", capsize=3,
+                    label=f"{run} ({series[0].playouts} playouts)")
+    ax.axhline(0.0, color="grey", linestyle=":", label="random player (0)")
+    gnugo = sorted((r for r in rows if r.kind == "gnugo"), key=lambda r: r.level or 0)
+    greens = plt.get_cmap("Greens")(np.linspace(0.5, 0.95, max(len(gnugo), 1)))
+    for row, colour in zip(gnugo, greens, strict=False):
+        ax.axhline(row.elo, color=colour, linestyle="--", label=f"GNU Go level {row.level}")
+        ax.axhspan(row.elo_low, row.elo_high, color=colour, alpha=0.12)
+    ax.set_xlabel("training time (minutes)")
+    ax.set_ylabel("Elo (random player = 0, 95% intervals)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
     figure.suptitle(title)
     figure.tight_layout()
     buffer = io.BytesIO()

@@ -202,6 +202,30 @@ def test_promoted_checkpoints_come_from_metadata(tmp_path):
         promoted_checkpoints(run)
 
 
+def test_the_ladder_can_stop_at_a_training_time(tmp_path):
+    from arena.ladder import Ladder
+    from rundir.config import preset
+
+    run = RunDir(tmp_path / "run")
+    run.create()
+    run.config_path.write_text(preset("cpu9").to_toml())
+    state = new_state()
+    state["sessions"] = [{"started": 0.0, "stopped": 10_000.0}]
+    run.write_state(state)
+    for generation, minutes in ((0, 1), (1, 30), (2, 61)):
+        name = f"ckpt-{generation:08d}.keras"
+        run.write_checkpoint(name, b"x", json.dumps(
+            {"promoted": True, "generation": generation, "training_steps": generation,
+             "saved_at": f"1970-01-01T{minutes // 60:02d}:{minutes % 60:02d}:00+00:00",
+             "keras_sha256": name}).encode())
+    opponents = Opponents(True, False, ())
+    assert len(Ladder(run.root, opponents=opponents).checkpoints) == 3
+    kept = Ladder(run.root, opponents=opponents, minutes=60).checkpoints
+    assert [c.generation for c in kept] == [0, 1]
+    with pytest.raises(RunDirError, match="no promoted checkpoint within 0.5 minutes"):
+        Ladder(run.root, opponents=opponents, minutes=0.5)
+
+
 # ---------------------------------------------------------------- the plan
 def test_opponents_parse_and_refuse():
     assert Opponents.parse("random,policy,gnugo:0,gnugo:5") == Opponents(True, True, (0, 5))
@@ -230,12 +254,25 @@ def test_pairings_chain_generations_and_anchor_every_one():
         PlayerSpec("search", checkpoints[0], playouts=0)
 
 
+def test_listed_generations_also_play_gnugo_and_unknown_ones_are_named():
+    checkpoints = [_checkpoint(f"ckpt-{g:08d}.keras", g) for g in (0, 2, 5)]
+    pairs = plan_pairings(checkpoints, Opponents(True, False, (0, 5)), playouts=8,
+                          gnugo_generations=(5, 2))
+    against = [(a.name, b.name) for a, b in pairs if b.kind == "gnugo"]
+    assert against == [("ckpt-00000002.p8", "gnugo.l0"), ("ckpt-00000005.p8", "gnugo.l0"),
+                       ("ckpt-00000002.p8", "gnugo.l5"), ("ckpt-00000005.p8", "gnugo.l5")]
+    with pytest.raises(ValueError, match=r"generation 3 is not a promoted.*\[0, 2, 5\]"):
+        plan_pairings(checkpoints, Opponents(True, False, (0,)), 8, gnugo_generations=(3,))
+
+
 # ---------------------------------------------------------------- the command lines
 @pytest.mark.parametrize("flags, message", [
     (["--opponents", "random,pachi"], "unknown opponent 'pachi'"),
     (["--games", "0"], "--games must be at least 1, got 0"),
     (["--opponents", "gnugo:0", "--gnugo", "/nonexistent/gnugo"], "GNU Go not found"),
     (["--resign-threshold", "2"], "--resign-threshold must be in"),
+    (["--gnugo-generations", "12,last"], "--gnugo-generations must be comma-separated"),
+    (["--minutes", "-5"], "--minutes must be positive, got -5"),
 ])
 def test_ladder_refuses_bad_flags(tmp_path, capsys, flags, message):
     from arena.ladder import main

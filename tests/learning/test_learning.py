@@ -25,7 +25,7 @@ import shutil
 
 import pytest
 
-from arena.match_loop import play_match
+from arena.match_loop import GameOutcome, play_match
 from arena.players import PolicyPlayer, RandomPlayer
 from tests.learning.short_training import RunDirWriter, ShortTraining, train
 
@@ -143,3 +143,43 @@ def test_the_ladder_rates_the_run_and_reuses_its_games(run, capsys):
     broken.write_text("{}")
     assert main(flags) == 2
     assert "ckpt-00000000.p8--random.json" in capsys.readouterr().err
+
+
+def test_compare_puts_two_runs_on_one_scale(run, tmp_path, capsys):
+    """``arena.compare`` of the run against a copy that stopped at its initial network: the
+    trained network beats the copy's, and the joint fit rates it above it."""
+    from arena.compare import main
+
+    root, _ = run
+    shutil.rmtree(root / "ladder", ignore_errors=True)  # the ladder test leaves a broken file
+    early = tmp_path / "early"
+    shutil.copytree(root, early, ignore=shutil.ignore_patterns("ladder"))
+    for meta in sorted((early / "checkpoints").glob("ckpt-*.keras.json")):
+        data = json.loads(meta.read_text())
+        if data.get("generation"):
+            meta.write_text(json.dumps(dict(data, promoted=False)))
+    out = tmp_path / "ab"
+    flags = ["--run-dir", str(root), "--run-dir", str(early), "--label", "trained",
+             "--label", "early", "--out", str(out), "--games", "4", "--cross-games", "4",
+             "--final-games", "20", "--playouts", "8", "--seed", "5"]
+    assert main(flags) == 0
+    printed = capsys.readouterr().out
+    rows = {r["player"]: r for r in csv.DictReader((out / "ratings.csv").open())}
+    trained = sorted((r for r in rows.values() if r["run"] == "trained"),
+                     key=lambda r: int(r["generation"]))
+    (early_row,) = [r for r in rows.values() if r["run"] == "early"]
+    assert len(trained) == 3 and early_row["generation"] == "0", rows
+    # each of the trained run's 3 checkpoints meets the early run's only one
+    results = {p.name for p in (out / "results").glob("*.json")}
+    assert results == {f"{r['player']}--{early_row['player']}.json" for r in trained}, results
+    assert rows["random"]["elo"] == "0.0" and rows["random"]["run"] == ""
+    assert float(trained[-1]["elo"]) > float(early_row["elo"]), rows
+    final = [GameOutcome.from_dict(g) for g in json.loads(
+        (out / "results" / f"{trained[-1]['player']}--{early_row['player']}.json"
+         ).read_text())["games"]]
+    assert len(final) == 20 and sum(g.a_points for g in final) > 10, final
+    assert (out / "elo.png").read_bytes().startswith(b"\x89PNG")
+    report = (out / "report.md").read_text()
+    assert f"| {trained[-1]['player']} | {early_row['player']} | " in report, report
+    assert "new games" in printed
+    assert main(flags) == 0 and "0 new games" in capsys.readouterr().out
