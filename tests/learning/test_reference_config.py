@@ -36,3 +36,29 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
         config, name=default.name,
         pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")
+
+
+def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_path):
+    """``docs/agz9.toml`` is ``docs/laptop9.toml`` with KataGo's techniques off (AlphaGo
+    Zero's dense policy head, no auxiliary heads, every move a full search, no forced
+    playouts) and the A/B's hour: nothing else differs."""
+    import dataclasses
+    from pathlib import Path
+
+    from selfplay.run import build_parser, resolve_config
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    agz, katago = (resolve_config(build_parser().parse_args(
+        ["--config", str(docs / name), "--run-dir", str(tmp_path / name)]))[0]
+        for name in ("agz9.toml", "laptop9.toml"))
+    assert agz.name == "agz9" and agz.pipeline.minutes == 60
+    assert (agz.network.policy_head, agz.network.policy_filters,
+            agz.network.auxiliary_heads) == ("dense", 2, False)
+    assert (agz.search.full_search_fraction, agz.search.forced_playout_k) == (1.0, 0.0)
+    assert dataclasses.replace(
+        agz, name=katago.name,
+        network=dataclasses.replace(agz.network, policy_head="conv", policy_filters=32,
+                                    auxiliary_heads=True),
+        search=dataclasses.replace(agz.search, full_search_fraction=0.25,
+                                   forced_playout_k=2.0),
+        pipeline=dataclasses.replace(agz.pipeline, minutes=120)) == katago
