@@ -9,7 +9,8 @@ Examples::
 The run's promoted checkpoints (``arena.ladder_entrants``) play each other (consecutive
 generations) and fixed anchors: the uniform-random player (Elo 0 by definition), each
 checkpoint's network alone (one evaluation per move, no search), and GNU Go at the chosen
-levels. Every game is played by the one match loop (``arena.match_loop``).
+levels (Chinese rules, positional superko, ``--capture-all-dead``). Every game is played
+by the one match loop (``arena.match_loop``).
 Network-against-network and network-against-random games are played in this process
 (``arena.players``), many at once, each side's positions (or search leaves) evaluated in
 one batch; games against GNU Go go through the GTP referee (``arena.referee``) with the
@@ -268,8 +269,13 @@ class Ladder:
     def gtp_command(self, spec: PlayerSpec, seed: int) -> str:
         """The command line that serves ``spec`` over GTP."""
         if spec.kind == "gnugo":
+            # --capture-all-dead: GNU Go plays on until every dead stone is off the board,
+            # so that the project's area count (Tromp-Taylor) of the final position is
+            # GNU Go's own count; without it GNU Go passes with its opponent's dead stones
+            # still standing in its area, where area scoring counts them for the opponent
             return shlex.join([self.gnugo, "--mode", "gtp", "--level", str(spec.level),
-                               "--chinese-rules", "--positional-superko"])
+                               "--chinese-rules", "--positional-superko",
+                               "--capture-all-dead"])
         if spec.kind not in ("policy", "search") or spec.checkpoint is None:
             raise ValueError(f"{spec.name} cannot be served over GTP")
         playouts = 1 if spec.kind == "policy" else spec.playouts

@@ -8,7 +8,8 @@ checkpoint's ``saved_at``).
 
 ``PlayerSpec`` describes a player completely (what ``arena.ladder_store`` compares
 before reusing games): ``random``; ``<ckpt>.policy`` (the network alone); ``<ckpt>.p<P>``
-(the network with ``P`` playouts of search); ``gnugo.l<L>`` (GNU Go at level ``L``).
+(the network with ``P`` playouts of search); ``gnugo.l<L>`` (GNU Go at level ``L``, Chinese
+rules, positional superko, ``--capture-all-dead``).
 ``plan_pairings`` chooses the matches: consecutive generations with search (and alone
 when the policy player is asked for), every generation against the random player, and
 the newest generation against each GNU Go level.
@@ -148,7 +149,9 @@ class PlayerSpec:
         if self.kind == "search":
             out["playouts"] = self.playouts
         if self.kind == "gnugo":
-            out["level"] = self.level
+            # games stored before the ladder passed --capture-all-dead lack this key and
+            # are refused (``arena.ladder_store``) rather than mixed with these
+            out.update(level=self.level, capture_all_dead=True)
         return out
 
 

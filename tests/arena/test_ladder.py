@@ -224,6 +224,25 @@ def test_the_ladder_can_stop_at_a_training_time(tmp_path):
     assert [c.generation for c in kept] == [0, 1]
     with pytest.raises(RunDirError, match="no promoted checkpoint within 0.5 minutes"):
         Ladder(run.root, opponents=opponents, minutes=0.5)
+    command = Ladder(run.root, opponents=opponents, gnugo="/usr/games/gnugo").gtp_command(
+        PlayerSpec("gnugo", level=3), seed=1)
+    assert command.split() == ["/usr/games/gnugo", "--mode", "gtp", "--level", "3",
+                               "--chinese-rules", "--positional-superko",
+                               "--capture-all-dead"]
+
+
+def test_games_against_gnugo_without_capture_all_dead_are_not_reused(tmp_path):
+    store = LadderStore(tmp_path)
+    gnugo = PlayerSpec("gnugo", level=0).to_json()
+    assert gnugo == {"kind": "gnugo", "level": 0, "capture_all_dead": True}
+    old = dict(gnugo)
+    del old["capture_all_dead"]
+    record = store.load("x.p8", "gnugo.l0", {"kind": "random"}, old)
+    record.games.append(GameOutcome(a_colour=1, winner=-1, moves=40, result="W+9.5",
+                                    reason="counted after two passes"))
+    store.save(record)
+    with pytest.raises(LadderStoreError, match="capture_all_dead"):
+        store.load("x.p8", "gnugo.l0", {"kind": "random"}, gnugo)
 
 
 # ---------------------------------------------------------------- the plan
