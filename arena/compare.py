@@ -3,12 +3,13 @@
 Example (the A/B of docs/learning.md)::
 
     python -m arena.compare --run-dir runs/laptop9 --run-dir runs/agz9 --minutes 60 \\
-        --games 10 --cross-games 10 --final-games 100 --playouts 100 \\
+        --games 10 --cross-games 10 --final-games 100 --gnugo-games 20 --playouts 100 \\
         --opponents random,gnugo:0 --out runs/ab9
 
 Each run's own ladder (``arena.ladder``: its promoted checkpoints up to ``--minutes`` of
-training time, consecutive generations, the random player, the newest against GNU Go) is
-played and stored in its run directory as usual, so games already there are reused. Then
+training time, ``--games`` per pairing of consecutive generations and against the random
+player, ``--gnugo-games`` of the newest against each GNU Go level) is played and stored in
+its run directory as usual, so games already there are reused. Then
 the runs meet, every pair of them: each promoted checkpoint plays, with search, the other
 run's checkpoint closest to it in training time (``--cross-games``), and the two newest
 checkpoints play each other ``--final-games`` games (the A/B's headline: which run's
@@ -263,11 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
       "this many minutes of training time (default: all)")
     a("--games", type=int, default=10, help="games per pairing of each run's own ladder "
       "(default 10)")
-    a("--gnugo-games", type=int, default=None, help="games of each run's newest network "
-      "against each GNU Go level (default: --final-games)")
+    a("--gnugo-games", type=int, default=20, help="games of each run's newest network "
+      "against each GNU Go level (default 20)")
     a("--cross-games", type=int, default=10, help="games per cross-run pairing (default 10)")
     a("--final-games", type=int, default=100, help="games of the runs' newest networks "
-      "against each other and against the anchors (default 100)")
+      "against each other (default 100)")
     a("--playouts", type=int, default=64, help="simulations per move (default 64)")
     a("--opponents", default="random", help="each run's ladder's anchors: random, policy, "
       f"gnugo:<level> (default random; the ladder's own default is {DEFAULT_OPPONENTS})")
@@ -304,8 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ladders = [Ladder(path, games=args.games, playouts=args.playouts,
                           opponents=opponents, parallel=args.parallel,
-                          gnugo_games=args.gnugo_games or args.final_games,
-                          final_games=args.final_games,
+                          gnugo_games=args.gnugo_games, final_games=None,
                           resign_threshold=args.resign_threshold, gnugo=args.gnugo,
                           move_timeout=args.move_timeout, threads=args.threads,
                           seed=args.seed, minutes=args.minutes, log=log)
