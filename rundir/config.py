@@ -405,6 +405,22 @@ starve). Forced playouts with target pruning at k = 2 as KataGo. agz19 keeps Alp
 Zero's settings (all three off)."""
 
 
+_CPU9_NO_RESIGNATION = None
+"""cpu9's self-play does not resign: every game is played out (KataGo's self-play does
+not resign either). With resignation (AlphaGo Zero's: -0.9, then calibrated to 5% false
+positives on the 10% resign-disabled games) the 9x9 reference run (docs/learning.md) fell
+into a loop after about two hours: its value head became sure early that black wins, white
+resigned ever sooner (median resignation at move 23, a tenth of the games before move 8,
+in 4 of 5 games), the buffer filled with openings, and the 85% of games that were
+resigned carried no ownership or score targets (they need a finished game). The games
+against GNU Go level 0 then got worse, lost by a median 30 points instead of 15. Played
+out, a game costs about twice as many moves late in a run, but each move is a position
+with every target, and playout cap randomization already makes three moves in four
+cheap. ``--resign-threshold -0.9`` (or ``[search] resign_threshold``) brings resignation
+back; ``docs/laptop9.toml`` and ``docs/agz9.toml`` keep it, as their documented runs had
+it."""
+
+
 def _cpu9() -> RunConfig:
     network = NETWORK_PRESETS["cpu9"]
     config = RunConfig(
@@ -415,7 +431,7 @@ def _cpu9() -> RunConfig:
         # of ~26, self-play 0.89 of the network at its best batch instead of 0.68 on 2 cores
         # (benchmarks/selfplay.py, evaluations_per_s_vs_best_network)
         search=SearchConfig(num_simulations=100, add_noise=True, leaves_per_tree=4,
-                            resign_threshold=-0.9, **_CPU9_KATAGO_SEARCH),
+                            resign_threshold=_CPU9_NO_RESIGNATION, **_CPU9_KATAGO_SEARCH),
         pipeline=PipelineConfig(games_per_worker=32, window=50_000, window_max=500_000,
                                 samples_per_position=2.0,
                                 first_generation_steps=80, gate_games=64,

@@ -79,6 +79,20 @@ def _number(low: float, open_low: bool = False, high: float = math.inf
     return parse
 
 
+NONE = "none"
+"""What ``--resign-threshold none`` parses to: set the field to ``None`` (never resign)."""
+
+
+def _resign_threshold(text: str) -> float | str:
+    if text.strip().lower() == NONE:
+        return NONE
+    value = _number(-1.0, high=1.0)(text)
+    if value >= 0:
+        raise argparse.ArgumentTypeError(f"must be below 0 (a losing value) or 'none', "
+                                         f"got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m selfplay.run", description=__doc__,
@@ -109,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
       "(default 2 N^2)")
     a("--simulations", type=_int_at_least(1), help="MCTS simulations per move in self-play "
       "(cpu9: 100, agz19: 800)")
+    a("--resign-threshold", type=_resign_threshold, help="self-play resigns below this "
+      "value (-1..0, then calibrated from the resign-disabled games as AlphaGo Zero did), "
+      "or 'none': games are played out (cpu9: none, agz19: -0.9)")
     a("--gate-games", type=_int_at_least(1), help="games per gate match, candidate vs best "
       "(default 400)")
     a("--gate-threshold", type=_number(0, high=1), help="win rate that promotes a "
@@ -163,6 +180,7 @@ _FLAGS = {
     "komi": ("rules", "komi"),
     "max_moves": ("rules", "max_moves"),
     "simulations": ("search", "num_simulations"),
+    "resign_threshold": ("search", "resign_threshold"),
     "gate_games": ("pipeline", "gate_games"),
     "gate_threshold": ("pipeline", "gate_threshold"),
     "gate_sprt": ("pipeline", "gate_sprt"),
@@ -231,7 +249,7 @@ def _apply(base: RunConfig, doc: dict[str, Any], where: str, board: int,
         for flag, (part, key) in _FLAGS.items():
             value = getattr(args, flag)
             if value is not None:
-                parts.setdefault(part, {})[key] = value
+                parts.setdefault(part, {})[key] = None if value == NONE else value
         for part, values in parts.items():
             config = dataclasses.replace(
                 config, **{part: dataclasses.replace(getattr(config, part), **values)})

@@ -18,9 +18,10 @@ def test_the_reference_config_resolves(tmp_path):
 
 
 def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path):
-    """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1`` (the cpu9
-    preset) with a two-hour budget: the same resolved configuration apart from name and
-    minutes."""
+    """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1
+    --resign-threshold -0.9`` (the cpu9 preset as it was when the documented run was made,
+    with resignation) with a two-hour budget: the same resolved configuration apart from
+    name and minutes."""
     import dataclasses
     from pathlib import Path
 
@@ -30,12 +31,14 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
     config, _ = resolve_config(build_parser().parse_args(
         ["--config", str(toml), "--run-dir", str(tmp_path / "a")]))
     default, _ = resolve_config(build_parser().parse_args(
-        ["--workers", "4", "--seed", "1", "--run-dir", str(tmp_path / "b")]))
+        ["--workers", "4", "--seed", "1", "--resign-threshold", "-0.9",
+         "--run-dir", str(tmp_path / "b")]))
     assert config.pipeline.minutes == 120 and config.name == "laptop9"
     assert dataclasses.replace(
         config, name=default.name,
         pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")
+    assert config.search.resign_threshold == -0.9 and default.search.resign_threshold == -0.9
 
 
 def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_path):

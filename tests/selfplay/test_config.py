@@ -79,6 +79,12 @@ def test_flags_override_the_toml_file_which_overrides_the_preset(tmp_path):
     (["--workers", "many"], "argument --workers: expected an integer, got 'many'"),
     (["--gate-threshold", "1.5"], "argument --gate-threshold: must be >= 0 and <= 1, got 1.5"),
     (["--minutes", "0"], "argument --minutes: must be > 0, got 0"),
+    (["--resign-threshold", "0.5"], "argument --resign-threshold: must be below 0 (a "
+                                    "losing value) or 'none', got 0.5"),
+    (["--resign-threshold", "-2"], "argument --resign-threshold: must be >= -1 and <= 1, "
+                                   "got -2"),
+    (["--resign-threshold", "never"], "argument --resign-threshold: expected a number, "
+                                      "got 'never'"),
     (["--board-size", "13"], "board size 13 does not match the network b6c64, which is "
                              "built for 9x9"),
     (["--network", "b99"], "unknown network 'b99'"),
@@ -118,6 +124,14 @@ def test_a_resumed_run_keeps_its_board_and_network_but_takes_new_flags(tmp_path)
                         "--generations", "2"])
     assert again.network == config.network and again.rules == config.rules
     assert again.pipeline.workers == 9 and again.pipeline.generations == 2
+    assert config.search.resign_threshold is None  # cpu9's self-play plays games out
+    resigning, _ = resolve(["--run-dir", str(tmp_path / "r"), "--resign-threshold", "-0.8"])
+    assert resigning.search.resign_threshold == -0.8  # a resumed run may start resigning
+    path = tmp_path / "resign.toml"
+    path.write_text("[search]\nresign_threshold = -0.9\n")
+    off, _ = resolve(["--config", str(path), "--resign-threshold", "NONE",
+                      "--run-dir", str(tmp_path / "s")])
+    assert off.search.resign_threshold is None  # 'none' on the command line beats the file
     with pytest.raises(ConfigError, match=r"cannot change when resuming: rules.size 5 -> 7"):
         resolve(["--run-dir", str(tmp_path / "r"), "--network", "tiny", "--board-size", "7"])
     with pytest.raises(ConfigError, match="holds a cpu9 run; it cannot be resumed as agz19"):

@@ -159,7 +159,7 @@ BAD_FLAGS = {
     "first_generation_steps": "0",
     "window": str(HUGE), "train_start": str(HUGE), "samples_per_position": "inf",
     "gpus_per_inference": "nan", "inference_servers": "1000000000", "sgf_every": str(HUGE),
-    "status_every": "inf", "seed": str(HUGE), "precision": "bf16",
+    "status_every": "inf", "seed": str(HUGE), "precision": "bf16", "resign_threshold": "nan",
 }
 
 

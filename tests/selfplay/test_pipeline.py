@@ -33,7 +33,7 @@ TINY = ["--network", "tiny", "--board-size", "5", "--workers", "2", "--games-per
         "--gate-games", "4",
         "--gate-threshold", "0", "--no-gate-sprt", "--batch-size", "16", "--window", "600",
         "--train-start", "150", "--samples-per-position", "1", "--sgf-every", "3",
-        "--status-every", "1", "--seed", "1"]
+        "--status-every", "1", "--seed", "1", "--resign-threshold", "-0.9"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")]

@@ -19,10 +19,12 @@ SIZE = 5
 
 
 def tiny_config(window: int = 10_000) -> RunConfig:
+    """cpu9 on 5x5 with the tiny network, resigning at -0.9 (the resignation tests use it)."""
     config = preset("cpu9")
     return dataclasses.replace(
         config, name="tiny", rules=dataclasses.replace(config.rules, size=SIZE, max_moves=50),
         network=network_by_name("tiny", SIZE),
+        search=dataclasses.replace(config.search, resign_threshold=-0.9),
         pipeline=dataclasses.replace(config.pipeline, window=window, train_start=1))
 
 
