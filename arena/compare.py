@@ -219,9 +219,12 @@ class Comparison:
         """Markdown: each run's Elo by training time; the cross-run results."""
         lines = ["| run | generation | steps | minutes | Elo with search |",
                  "|---|---:|---:|---:|---:|"]
+        promoted = {self.prefixed(i, f"{c.stem}.p{ladder.playouts}"): c.promoted
+                    for i, ladder in enumerate(self.ladders) for c in ladder.checkpoints}
         for r in rows:
             if r.kind == "search":
-                lines.append(f"| {r.run} | {r.generation} | {r.training_steps} | "
+                mark = "" if promoted.get(r.player, True) else " (rejected)"
+                lines.append(f"| {r.run} | {r.generation}{mark} | {r.training_steps} | "
                              f"{r.training_minutes:.1f} | {r.elo:+.0f} [{r.elo_low:+.0f}, "
                              f"{r.elo_high:+.0f}] |")
         for r in rows:
@@ -262,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
       "ratings, figure and report")
     a("--minutes", type=float, default=None, help="rate each run's checkpoints saved within "
       "this many minutes of training time (default: all)")
+    a("--rejected", action="store_true", help="rate the candidates the gates rejected too: "
+      "the learners' progress, not only what the gates kept (a run whose gates rejected "
+      "everything still gets a curve)")
     a("--games", type=int, default=10, help="games per pairing of each run's own ladder "
       "(default 10)")
     a("--gnugo-games", type=int, default=20, help="games of each run's newest network "
@@ -308,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                           gnugo_games=args.gnugo_games, final_games=None,
                           resign_threshold=args.resign_threshold, gnugo=args.gnugo,
                           move_timeout=args.move_timeout, threads=args.threads,
-                          seed=args.seed, minutes=args.minutes, log=log)
+                          seed=args.seed, minutes=args.minutes, rejected=args.rejected,
+                          log=log)
                    for path in args.run_dir]
         comparison = Comparison(ladders, labels, args.out, cross_games=args.cross_games,
                                 final_games=args.final_games, log=log)

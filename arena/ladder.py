@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
       "strength against GNU Go follows the chain (default: only the newest)")
     a("--minutes", type=float, default=None, help="rate only the checkpoints saved within "
       "this many minutes of training time (the run as it stood then; default: all)")
+    a("--rejected", action="store_true", help="rate the candidates the gates rejected too "
+      "(the learner's progress, not only the gates' choice)")
     a("--quiet", action="store_true", help="print only the final table")
     return parser
 
@@ -141,8 +143,8 @@ class Ladder:
 
     Args:
         run_dir: the run. games, playouts, opponents, parallel, gnugo_games, final_games,
-        resign_threshold, gnugo, move_timeout, threads, seed, minutes, gnugo_generations:
-        as the command-line flags.
+        resign_threshold, gnugo, move_timeout, threads, seed, minutes, gnugo_generations,
+        rejected: as the command-line flags.
         log: receives one line per finished match and progress messages.
     """
 
@@ -152,7 +154,7 @@ class Ladder:
                  resign_threshold: float | None = None, gnugo: str | None = None,
                  move_timeout: float = 120.0, threads: int | None = None, seed: int = 0,
                  minutes: float | None = None, gnugo_generations: tuple[int, ...] = (),
-                 log: Callable[[str], None] = print) -> None:
+                 rejected: bool = False, log: Callable[[str], None] = print) -> None:
         self.run_dir = RunDir(run_dir)
         if not self.run_dir.exists():
             raise RunDirError(f"{self.run_dir.root}: not a run directory (no config.toml)")
@@ -173,7 +175,7 @@ class Ladder:
         self.log = log
         self.root = self.run_dir.root / "ladder"
         self.store = LadderStore(self.root / "results")
-        self.checkpoints = promoted_checkpoints(self.run_dir)
+        self.checkpoints = promoted_checkpoints(self.run_dir, rejected=rejected)
         if minutes is not None:
             self.checkpoints = [c for c in self.checkpoints
                                 if c.training_seconds <= 60.0 * minutes]
@@ -389,7 +391,9 @@ def report_markdown(rows: Sequence[RatedPlayer], records: Sequence[PairingRecord
         return f"{r.elo:+.0f} [{r.elo_low:+.0f}, {r.elo_high:+.0f}]"
 
     for c in ladder.checkpoints:
-        lines.append(f"| {c.generation} | {c.training_steps} | {c.training_seconds / 60:.1f} "
+        mark = "" if c.promoted else " (rejected)"
+        lines.append(f"| {c.generation}{mark} | {c.training_steps} | "
+                     f"{c.training_seconds / 60:.1f} "
                      f"| {cell(f'{c.stem}.p{ladder.playouts}')} | {cell(f'{c.stem}.policy')} |")
     newest = ladder.checkpoints[-1]
     lines += ["", f"Newest network ({newest.name}, generation {newest.generation}): share of "
@@ -432,7 +436,8 @@ def main(argv: list[str] | None = None) -> int:
                         resign_threshold=args.resign_threshold, gnugo=args.gnugo,
                         move_timeout=args.move_timeout, threads=args.threads,
                         seed=args.seed, minutes=args.minutes,
-                        gnugo_generations=args.gnugo_generations, log=log)
+                        gnugo_generations=args.gnugo_generations,
+                        rejected=args.rejected, log=log)
         started = time.perf_counter()
         rows, files = ladder.run()
     except (RunDirError, LadderStoreError, CheckpointError, MatchError, OSError,

@@ -32,9 +32,10 @@ class Checkpoint:
     """A promoted checkpoint of the run.
 
     name: file name in ``checkpoints/``; generation: the gate match that promoted it (0:
-    the initial network); version: its rank among the promoted (0, 1, 2, ...);
-    training_steps: learner steps; training_seconds: run time (all sessions) when it was
-    saved; sha256: the ``.keras`` file's hash from its metadata.
+    the initial network), or for a rejected candidate the gate that rejected it; version:
+    its rank in the ladder's list (0, 1, 2, ...); training_steps: learner steps;
+    training_seconds: run time (all sessions) when it was saved; sha256: the ``.keras``
+    file's hash from its metadata; promoted: False for a rejected candidate.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Checkpoint:
     training_steps: int
     training_seconds: float
     sha256: str
+    promoted: bool = True
 
     @property
     def stem(self) -> str:
@@ -65,8 +67,10 @@ def run_seconds(timestamp: float, sessions: list[dict[str, Any]]) -> float:
     return total
 
 
-def promoted_checkpoints(run_dir: RunDir) -> list[Checkpoint]:
-    """The run's promoted checkpoints, oldest first (see the module docstring).
+def promoted_checkpoints(run_dir: RunDir, rejected: bool = False) -> list[Checkpoint]:
+    """The run's promoted checkpoints, oldest first (see the module docstring); with
+    ``rejected`` also the candidates their gate rejected (each with the generation of that
+    gate), so that the ladder follows what the learner made, not only what the gates kept.
 
     Raises ``RunDirError`` naming the file when the state or a checkpoint's metadata is
     unusable, or when the run has no promoted checkpoint yet.
@@ -75,7 +79,12 @@ def promoted_checkpoints(run_dir: RunDir) -> list[Checkpoint]:
     found = []
     for path in sorted(run_dir.checkpoints.glob("*.keras")):
         meta = run_dir.read_checkpoint_metadata(path.name)
-        if meta.get("promoted") is not True or meta.get("learner_state"):
+        if meta.get("learner_state"):
+            continue
+        gate = meta.get("gate")
+        if rejected and meta.get("promoted") is False and isinstance(gate, dict):
+            meta = dict(meta, generation=gate.get("generation"))
+        elif meta.get("promoted") is not True:
             continue
         where = str(RunDir.metadata_path(path))
         generation = meta.get("generation")
@@ -89,14 +98,15 @@ def promoted_checkpoints(run_dir: RunDir) -> list[Checkpoint]:
         except ValueError:
             raise RunDirError(f"{where}: saved_at is not an ISO 8601 time: {saved_at!r}") \
                 from None
-        found.append((generation, steps, path, saved, str(meta.get("keras_sha256", ""))))
+        found.append((generation, steps, path, saved, str(meta.get("keras_sha256", "")),
+                      meta.get("promoted") is True))
     if not found:
         raise RunDirError(f"{run_dir.checkpoints}: no promoted checkpoint (has the run "
                           f"started?)")
     found.sort(key=lambda f: (f[0], f[1]))
     return [Checkpoint(path.name, path, generation, version, steps,
-                       run_seconds(saved, state["sessions"]), sha)
-            for version, (generation, steps, path, saved, sha) in enumerate(found)]
+                       run_seconds(saved, state["sessions"]), sha, promoted)
+            for version, (generation, steps, path, saved, sha, promoted) in enumerate(found)]
 
 
 @dataclass(frozen=True)

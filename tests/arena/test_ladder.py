@@ -188,6 +188,8 @@ def test_promoted_checkpoints_come_from_metadata(tmp_path):
             ("ckpt-00000000.keras", {"promoted": True, "generation": 0, "training_steps": 0}),
             ("ckpt-00000010.keras", {"promoted": False, "generation": None,
                                      "training_steps": 10}),
+            ("ckpt-00000015.keras", {"promoted": False, "generation": None,
+                                     "training_steps": 15, "gate": {"generation": 1}}),
             ("ckpt-00000020.keras", {"promoted": True, "generation": 2, "training_steps": 20}),
             ("learner.keras", {"learner_state": True, "training_steps": 25})):
         run.write_checkpoint(name, b"x", json.dumps(
@@ -196,6 +198,10 @@ def test_promoted_checkpoints_come_from_metadata(tmp_path):
     assert [(c.name, c.generation, c.version, c.training_steps) for c in found] == [
         ("ckpt-00000000.keras", 0, 0, 0), ("ckpt-00000020.keras", 2, 1, 20)]
     assert found[1].training_seconds == 120.0 and found[1].stem == "ckpt-00000020"
+    with_rejected = promoted_checkpoints(run, rejected=True)
+    assert [(c.name, c.generation, c.version, c.promoted) for c in with_rejected] == [
+        ("ckpt-00000000.keras", 0, 0, True), ("ckpt-00000015.keras", 1, 1, False),
+        ("ckpt-00000020.keras", 2, 2, True)]
     write_json_atomic(run.metadata_path(run.checkpoints / "ckpt-00000020.keras"),
                       {"promoted": True, "generation": "two", "training_steps": 20})
     with pytest.raises(RunDirError, match="ckpt-00000020.keras.json.*generation"):
