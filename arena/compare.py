@@ -12,8 +12,9 @@ player, ``--gnugo-games`` of the newest against each GNU Go level) is played and
 its run directory as usual, so games already there are reused. Then
 the runs meet, every pair of them: each promoted checkpoint plays, with search, the other
 run's checkpoint closest to it in training time (``--cross-games``), and the two newest
-checkpoints play each other ``--final-games`` games (the A/B's headline: which run's
-network is stronger after the same time). These games are stored in ``<out>/results/``
+checkpoints, and the two best (the newest promoted, which each run would play with), play
+each other ``--final-games`` games (the A/B's headline: which run's network is stronger
+after the same time). These games are stored in ``<out>/results/``
 under player names prefixed with the run's label. One maximum-likelihood fit over every
 game (random fixed at 0) rates every player; ``<out>/ratings.csv`` (with a ``run``
 column), ``<out>/elo.png`` (Elo against training time, one line per run) and
@@ -56,11 +57,19 @@ def nearest(checkpoints: Sequence[Checkpoint], seconds: float) -> Checkpoint:
                                            c.training_seconds))
 
 
+def newest_promoted(checkpoints: Sequence[Checkpoint]) -> Checkpoint:
+    """The run's best network: its newest promoted checkpoint (the first one, the initial
+    network, counts as promoted)."""
+    return next((c for c in reversed(checkpoints) if c.promoted), checkpoints[0])
+
+
 def plan_cross(runs: Sequence[Sequence[Checkpoint]], playouts: int,
                resign_threshold: float | None = None) -> list[CrossPair]:
     """Cross-run pairings, for every pair of runs ``i < j``: each checkpoint of either run
     against the other run's closest in training time (each pairing once), ``i``'s
-    player first. The newest of ``i`` against the newest of ``j`` is always among them."""
+    player first. The newest of ``i`` against the newest of ``j``, and the best against
+    the best (``newest_promoted``: what each run would play with, which differs from the
+    newest when its last candidates were rejected) are always among them."""
 
     def search(c: Checkpoint) -> PlayerSpec:
         return PlayerSpec("search", c, playouts=playouts, resign_threshold=resign_threshold)
@@ -71,6 +80,7 @@ def plan_cross(runs: Sequence[Sequence[Checkpoint]], playouts: int,
             chosen = [(a, nearest(runs[j], a.training_seconds)) for a in runs[i]]
             chosen += [(nearest(runs[i], b.training_seconds), b) for b in runs[j]]
             chosen.append((runs[i][-1], runs[j][-1]))
+            chosen.append((newest_promoted(runs[i]), newest_promoted(runs[j])))
             seen: set[tuple[str, str]] = set()
             for a, b in sorted(chosen, key=lambda p: (p[0].training_seconds,
                                                       p[1].training_seconds)):
@@ -125,10 +135,13 @@ class Comparison:
         return f"{self.labels[index]}.{name}"
 
     def wanted(self, a: PlayerSpec, b: PlayerSpec, i: int, j: int) -> int:
-        """Games the cross pairing should have: ``final_games`` for the two newest."""
-        newest = (a.checkpoint == self.ladders[i].checkpoints[-1]
-                  and b.checkpoint == self.ladders[j].checkpoints[-1])
-        return self.final_games if newest else self.cross_games
+        """Games the cross pairing should have: ``final_games`` for the two newest and for
+        the two best (``newest_promoted``), else ``cross_games``."""
+        runs = self.ladders[i].checkpoints, self.ladders[j].checkpoints
+        final = ((a.checkpoint, b.checkpoint) == (runs[0][-1], runs[1][-1])
+                 or (a.checkpoint, b.checkpoint) == (newest_promoted(runs[0]),
+                                                     newest_promoted(runs[1])))
+        return self.final_games if final else self.cross_games
 
     def play(self) -> list[tuple[int, int, PairingRecord]]:
         """Play every ladder's and every cross pairing's missing games; returns
@@ -243,6 +256,25 @@ class Comparison:
             lines.append(f"| {r.a} | {r.b} | {r.a_points:g}/{r.played} | "
                          f"{100 * r.a_points / r.played:.0f}% [{100 * low:.0f}, "
                          f"{100 * high:.0f}] | {elo.elo:+.0f} |")
+        lines += ["", "Headline matches:", ""]
+        by_names = {(r.a, r.b): r for i, j, r in records if i != j}
+        for i, a, j, b in self.cross:
+            if self.wanted(a, b, i, j) != self.final_games:
+                continue
+            r = by_names.get((self.prefixed(i, a.name), self.prefixed(j, b.name)))
+            if r is None or not r.played:
+                continue
+            kinds = ["newest" if a.checkpoint == self.ladders[i].checkpoints[-1]
+                     and b.checkpoint == self.ladders[j].checkpoints[-1] else "",
+                     "best" if (a.checkpoint, b.checkpoint) == (
+                         newest_promoted(self.ladders[i].checkpoints),
+                         newest_promoted(self.ladders[j].checkpoints)) else ""]
+            low, high = wilson_interval(r.a_points, r.played)
+            which = " and ".join(k for k in kinds if k)
+            share = 100 * r.a_points / r.played
+            lines.append(f"- {which} against {which}: {r.a} scored {r.a_points:g}/{r.played} "
+                         f"against {r.b} ({share:.0f}%, 95% interval {100 * low:.0f}-"
+                         f"{100 * high:.0f}%)")
         return "\n".join(lines) + "\n"
 
     def run(self) -> tuple[list[RatedPlayer], dict[str, Path]]:

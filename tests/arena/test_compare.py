@@ -8,14 +8,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from arena.compare import Comparison, main, nearest, plan_cross
+from arena.compare import Comparison, main, nearest, newest_promoted, plan_cross
 from arena.ladder_entrants import Checkpoint
 from go import RulesConfig
 
 
-def _checkpoint(generation: int, minutes: float) -> Checkpoint:
+def _checkpoint(generation: int, minutes: float, promoted: bool = True) -> Checkpoint:
     return Checkpoint(f"ckpt-{generation:08d}.keras", Path("x"), generation, generation,
-                      100 * generation, 60.0 * minutes, "h")
+                      100 * generation, 60.0 * minutes, "h", promoted)
 
 
 def test_nearest_takes_the_closest_training_time_and_the_older_on_a_tie():
@@ -39,6 +39,17 @@ def test_cross_pairings_meet_by_training_time_and_always_pair_the_newest():
     assert {(i, j) for i, _, j, _ in three} == {(0, 1), (0, 2), (1, 2)}
     assert (1, 2, 2, 2) in [(i, x.checkpoint.generation, j, y.checkpoint.generation)
                             for i, x, j, y in three]  # b against its copy: newest pair
+
+
+def test_the_best_networks_meet_too_when_the_newest_were_rejected():
+    a = [_checkpoint(0, 0), _checkpoint(1, 10), _checkpoint(2, 20, promoted=False)]
+    b = [_checkpoint(0, 0), _checkpoint(1, 12, promoted=False),
+         _checkpoint(2, 40, promoted=False)]
+    assert newest_promoted(a).generation == 1 and newest_promoted(b).generation == 0
+    names = [(x.checkpoint.generation, y.checkpoint.generation)
+             for _, x, _, y in plan_cross([a, b], playouts=8)]
+    assert (2, 2) in names and (1, 0) in names  # the newest pair and the best pair
+    assert len(names) == len(set(names))
 
 
 def _ladder(size: int, root: str):
