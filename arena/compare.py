@@ -200,7 +200,8 @@ class Comparison:
                 training_minutes=c.training_seconds / 60 if c else None,
                 playouts=spec.playouts, level=spec.level, elo=rating.elo, elo_low=low,
                 elo_high=high, stderr=rating.stderr, games=rating.games,
-                run=None if shared else self.labels[index]))
+                run=None if shared else self.labels[index],
+                promoted=c.promoted if c else None))
         order = {"random": 0, "search": 1, "policy": 2, "gnugo": 3}
         rows.sort(key=lambda r: (order[r.kind], r.run or "", r.generation or 0, r.level or 0))
         return rows

@@ -60,7 +60,7 @@ DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
 GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results
 CSV_FIELDS = ("player", "kind", "checkpoint", "generation", "version", "training_steps",
               "training_minutes", "playouts", "level", "elo", "elo_low", "elo_high",
-              "stderr", "games")
+              "stderr", "games", "promoted")
 
 
 def default_gnugo() -> str:
@@ -322,7 +322,8 @@ class Ladder:
                 training_steps=c.training_steps if c else None,
                 training_minutes=c.training_seconds / 60 if c else None,
                 playouts=spec.playouts, level=spec.level, elo=rating.elo, elo_low=low,
-                elo_high=high, stderr=rating.stderr, games=rating.games))
+                elo_high=high, stderr=rating.stderr, games=rating.games,
+                promoted=c.promoted if c else None))
         order = {"random": 0, "search": 1, "policy": 2, "gnugo": 3}
         rows.sort(key=lambda r: (order[r.kind], r.generation or 0, r.level or 0))
         return rows

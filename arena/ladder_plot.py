@@ -27,7 +27,8 @@ class RatedPlayer:
     kind: random / policy / search / gnugo; generation, training_steps, training_minutes:
     for the network players (None otherwise); elo with its 95% interval and standard
     error; games: games it played on the ladder; run: the run's label when several runs
-    are rated together (``arena.compare``), else None.
+    are rated together (``arena.compare``), else None; promoted: for a checkpoint, whether
+    its gate promoted it (the ladder's ``--rejected`` rates rejected candidates too).
     """
 
     player: str
@@ -45,6 +46,7 @@ class RatedPlayer:
     stderr: float
     games: float
     run: str | None = None
+    promoted: bool | None = None
 
 
 def _series(rows: Sequence[RatedPlayer], kind: str) -> list[RatedPlayer]:
@@ -100,8 +102,9 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
 def render_comparison_png(rows: Sequence[RatedPlayer], runs: Sequence[str], title: str
                           ) -> bytes:
     """Elo (with search) against training time (minutes), one line per run of ``runs``
-    (the rows' ``run`` labels), with the random player and each GNU Go level as horizontal
-    lines: the figure of ``arena.compare``, as PNG bytes."""
+    (the rows' ``run`` labels; candidates their gate rejected as hollow markers), with the
+    random player and each GNU Go level as horizontal lines: the figure of
+    ``arena.compare``, as PNG bytes."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -122,6 +125,11 @@ def render_comparison_png(rows: Sequence[RatedPlayer], runs: Sequence[str], titl
                         [r.elo_high - r.elo for r in series]])
         ax.errorbar(x, y, yerr=err, color=colours(index), marker="o", capsize=3,
                     label=f"{run} ({series[0].playouts} playouts)")
+        rejected = [k for k, r in enumerate(series) if r.promoted is False]
+        if rejected:
+            ax.plot(x[rejected], y[rejected], linestyle="none", marker="o", markersize=7,
+                    markerfacecolor="white", markeredgecolor=colours(index), zorder=3,
+                    label=f"{run}: candidate its gate rejected")
     ax.axhline(0.0, color="grey", linestyle=":", label="random player (0)")
     gnugo = sorted((r for r in rows if r.kind == "gnugo"), key=lambda r: r.level or 0)
     greens = plt.get_cmap("Greens")(np.linspace(0.5, 0.95, max(len(gnugo), 1)))

@@ -410,10 +410,9 @@ _CPU9_NO_RESIGNATION = None
 not resign either). With resignation (AlphaGo Zero's: -0.9, then calibrated to 5% false
 positives on the 10% resign-disabled games) the 9x9 reference run (docs/learning.md) fell
 into a loop after about two hours: its value head became sure early that black wins, white
-resigned ever sooner (median resignation at move 23, a tenth of the games before move 8,
-in 4 of 5 games), the buffer filled with openings, and the 85% of games that were
-resigned carried no ownership or score targets (they need a finished game). The games
-against GNU Go level 0 then got worse, lost by a median 30 points instead of 15. Played
+resigned ever sooner (median resignation at move 31, a tenth of the games before move 8,
+in 83% of games), the buffer filled with openings, and the games that were
+resigned carried no ownership or score targets (they need a finished game). Played
 out, a game costs about twice as many moves late in a run, but each move is a position
 with every target, and playout cap randomization already makes three moves in four
 cheap. ``--resign-threshold -0.9`` (or ``[search] resign_threshold``) brings resignation
