@@ -97,7 +97,8 @@ class Comparison:
         ladders: one ``arena.ladder.Ladder`` per run (built with the same playouts and
             ``minutes``); labels: a distinct player-name-safe label per run; out: the
             output folder; cross_games: games per cross-run pairing; final_games: games of
-            the newest checkpoints against each other (at least ``cross_games``).
+            the two newest checkpoints, and of the two best, against each other (at least
+            ``cross_games``).
     """
 
     def __init__(self, ladders: Sequence[Ladder], labels: Sequence[str], out: Path,
