@@ -67,7 +67,9 @@ def test_the_page_renders_the_plots_the_boards_and_the_game_list(page, tmp_path)
     page.wait_for(f"document.getElementById('live-board').dataset.moves === "
                   f"'{len(live['moves'])}'")
     assert int(data(page, "live-board", "stones")) >= 2
-    # The newest game is open for replay at its last move; the first button goes back.
+    # The newest game opens for replay at its last move (fetched once the list is in, so
+    # wait for it); the first button goes back.
+    page.wait_for("document.getElementById('replay-caption').textContent.includes('game #')")
     assert f"game #{GAMES - 1}" in page.evaluate(
         "document.getElementById('replay-caption').textContent")
     assert int(data(page, "replay-board", "stones")) > 0
