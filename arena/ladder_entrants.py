@@ -29,7 +29,7 @@ RANDOM = "random"
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """A promoted checkpoint of the run.
+    """A checkpoint on the ladder: promoted, or (``--rejected``) a candidate its gate rejected.
 
     name: file name in ``checkpoints/``; generation: the gate match that promoted it (0:
     the initial network), or for a rejected candidate the gate that rejected it; version:
