@@ -37,6 +37,7 @@ from arena.ladder import (
     DEFAULT_OPPONENTS,
     Ladder,
     check_args,
+    print_ratings,
     ratings_csv,
 )
 from arena.ladder_entrants import RANDOM, Checkpoint, PlayerSpec
@@ -359,12 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{'player':<36}{'Elo':>8}{'95% interval':>20}{'games':>8}")
-    for r in rows:
-        interval = f"[{r.elo_low:+.0f}, {r.elo_high:+.0f}]"
-        print(f"{r.player:<36}{r.elo:>+8.0f}{interval:>20}{r.games:>8.0f}")
-    print(f"{comparison.games_played} new games in {time.perf_counter() - started:.0f} s; "
-          f"wrote " + ", ".join(str(p) for p in files.values()))
+    print_ratings(rows, comparison.games_played, time.perf_counter() - started, files,
+                  width=36)
     return 0
 
 

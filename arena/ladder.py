@@ -445,13 +445,20 @@ def main(argv: list[str] | None = None) -> int:
             ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{'player':<28}{'Elo':>8}{'95% interval':>20}{'games':>8}")
+    print_ratings(rows, ladder.games_played, time.perf_counter() - started, files)
+    return 0
+
+
+def print_ratings(rows: Sequence[RatedPlayer], new_games: int, seconds: float,
+                  files: dict[str, Path], width: int = 28) -> None:
+    """The final table on standard output: each player's Elo, 95% interval and games,
+    then the new games played and the files written."""
+    print(f"{'player':<{width}}{'Elo':>8}{'95% interval':>20}{'games':>8}")
     for r in rows:
         interval = f"[{r.elo_low:+.0f}, {r.elo_high:+.0f}]"
-        print(f"{r.player:<28}{r.elo:>+8.0f}{interval:>20}{r.games:>8.0f}")
-    print(f"{ladder.games_played} new games in {time.perf_counter() - started:.0f} s; wrote "
+        print(f"{r.player:<{width}}{r.elo:>+8.0f}{interval:>20}{r.games:>8.0f}")
+    print(f"{new_games} new games in {seconds:.0f} s; wrote "
           + ", ".join(str(p) for p in files.values()))
-    return 0
 
 
 if __name__ == "__main__":
