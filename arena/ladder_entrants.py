@@ -18,6 +18,7 @@ the newest generation against each GNU Go level.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,18 +53,55 @@ class Checkpoint:
         return self.name.removesuffix(".keras")
 
 
-def run_seconds(timestamp: float, sessions: list[dict[str, Any]]) -> float:
-    """Seconds of the run's sessions (``state.json``) that had passed at ``timestamp``
-    (a Unix time): earlier sessions count in full, the one holding it up to it."""
-    total = 0.0
-    for session in sorted(sessions, key=lambda s: float(s.get("started", 0.0))):
-        start = float(session.get("started", 0.0))
+def session_lengths(sessions: list[dict[str, Any]], elapsed: float | None = None
+                    ) -> list[tuple[float, float]]:
+    """``(started, seconds of training)`` of each session (``state.json``), oldest first;
+    the last one, if it has no ``stopped``, is open (``inf``).
+
+    A session that was killed (no ``stopped``) before a later one resumed the run lasted
+    what the next session's ``elapsed_at_start`` (the run's training seconds when it
+    began) says, less the sessions before it. Runs written before sessions recorded that:
+    a single such session gets what ``elapsed`` (``state.json``'s ``elapsed_seconds``, the
+    whole run's) leaves after the others; failing both, it lasts until the next session
+    started (an upper bound: the pause between sessions counts)."""
+    ordered = sorted(sessions, key=lambda s: float(s.get("started", 0.0)))
+    starts = [float(s.get("started", 0.0)) for s in ordered]
+    lengths: list[float | None] = []
+    for i, session in enumerate(ordered):
         stop = session.get("stopped")
+        if stop is not None:
+            lengths.append(float(stop) - starts[i])
+        elif i + 1 == len(ordered):
+            lengths.append(math.inf)
+        elif ordered[i + 1].get("elapsed_at_start") is not None:
+            before = sum(x for x in lengths if x is not None)
+            gap = starts[i + 1] - starts[i]
+            lengths.append(min(gap, max(0.0, float(ordered[i + 1]["elapsed_at_start"])
+                                        - before)))
+        else:
+            lengths.append(None)
+    unknown = [i for i, x in enumerate(lengths) if x is None]
+    if len(unknown) == 1 and elapsed is not None and lengths[-1] != math.inf:
+        i = unknown[0]
+        rest = elapsed - sum(x for x in lengths if x is not None)
+        lengths[i] = min(starts[i + 1] - starts[i], max(0.0, rest))
+    return [(start, starts[i + 1] - start if length is None else length)
+            for i, (start, length) in enumerate(zip(starts, lengths, strict=True))]
+
+
+def run_seconds(timestamp: float, sessions: list[dict[str, Any]],
+                elapsed: float | None = None) -> float:
+    """Seconds of training of the run (its sessions in ``state.json``, see
+    ``session_lengths``; ``elapsed``: the state's ``elapsed_seconds``) that had passed at
+    ``timestamp`` (a Unix time): earlier sessions count in full, the one holding it up to
+    it."""
+    total = 0.0
+    for start, length in session_lengths(sessions, elapsed):
         if timestamp < start:
             break
-        if stop is None or timestamp <= float(stop):
+        if timestamp <= start + length:
             return total + timestamp - start
-        total += float(stop) - start
+        total += length
     return total
 
 
@@ -105,7 +143,8 @@ def promoted_checkpoints(run_dir: RunDir, rejected: bool = False) -> list[Checkp
                           f"started?)")
     found.sort(key=lambda f: (f[0], f[1]))
     return [Checkpoint(path.name, path, generation, version, steps,
-                       run_seconds(saved, state["sessions"]), sha, promoted)
+                       run_seconds(saved, state["sessions"], state["elapsed_seconds"]), sha,
+                       promoted)
             for version, (generation, steps, path, saved, sha, promoted) in enumerate(found)]
 
 

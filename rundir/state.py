@@ -92,7 +92,10 @@ class Session:
 
     started/stopped: Unix times (s); games_at_start/games_at_stop: the run's game count
     then; resume_digest/stop_digest: ``ReplayBuffer.digest()`` of the buffer rebuilt at the
-    start and held at the stop. Keys a session never reached are absent (``None``).
+    start and held at the stop; elapsed_at_start: the run's ``elapsed_seconds`` (training
+    seconds, all sessions) when it began, so that a session killed before it is measured
+    (``arena.ladder_entrants.session_lengths``). Keys a session never reached are absent
+    (``None``).
     precision: per role (``"learner"``, ``"inference-0"``, ...), the precision its network
     runs in this session, as ``network.precision.PrecisionChoice.to_dict()`` (``precision``,
     ``forced``, ``device``, ``rates``, ``reason``, ...).
@@ -108,12 +111,14 @@ class Session:
     games_at_stop: int | None = None
     stop_digest: str | None = None
     precision: dict[str, dict[str, Any]] | None = None
+    elapsed_at_start: float | None = None
 
     _SPEC = {"started": (_NUMBER, None, True), "resumed": (bool, None, False),
              "games_at_start": (int, 0, False), "generation_at_start": (int, 0, False),
              "resume_digest": (str, None, False), "stopped": (_NUMBER, None, False),
              "reason": (str, None, False), "games_at_stop": (int, 0, False),
-             "stop_digest": (str, None, False), "precision": (dict, None, False)}
+             "stop_digest": (str, None, False), "precision": (dict, None, False),
+             "elapsed_at_start": (_NUMBER, 0, False)}
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> Session:

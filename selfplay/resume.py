@@ -91,7 +91,8 @@ def start_session(run_dir: RunDir, config: RunConfig,
         log(line)
     state = state.replace(games=counted).add_session(Session(
         started=time.time(), resumed=resumed, games_at_start=counted,
-        generation_at_start=state.generation, resume_digest=digest))
+        generation_at_start=state.generation, resume_digest=digest,
+        elapsed_at_start=state.elapsed_seconds))
     return SessionStart(state, buffer, resumed, seed)
 
 

@@ -4,6 +4,7 @@ store, the run directory's checkpoints and the choice of pairings."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from arena.ladder_entrants import (
     plan_pairings,
     promoted_checkpoints,
     run_seconds,
+    session_lengths,
 )
 from arena.ladder_store import LadderStore, LadderStoreError
 from arena.match_loop import GameOutcome, play_match
@@ -176,6 +178,21 @@ def test_run_seconds_adds_up_sessions():
     assert run_seconds(130.0, sessions) == 30.0
     assert run_seconds(1050.0, sessions) == 110.0
     assert run_seconds(5010.0, sessions) == 170.0
+
+
+def test_a_killed_session_counts_its_training_time_not_the_pause_after_it():
+    # killed at 160 (no "stopped"); the next session began at 1000 with 60 s of training
+    killed = [{"started": 100.0}, {"started": 1000.0, "stopped": 1100.0,
+                                   "elapsed_at_start": 60.0}]
+    assert session_lengths(killed) == [(100.0, 60.0), (1000.0, 100.0)]
+    assert run_seconds(1050.0, killed) == 110.0
+    # a run from before sessions recorded elapsed_at_start: state's elapsed_seconds
+    old = [{"started": 100.0}, {"started": 1000.0, "stopped": 1100.0}]
+    assert run_seconds(1050.0, old, elapsed=160.0) == 110.0
+    assert run_seconds(1050.0, old) == 950.0  # nothing to go by: up to the next start
+    # the last session still open: it counts up to the timestamp
+    assert session_lengths([{"started": 100.0, "stopped": 160.0},
+                            {"started": 1000.0}]) == [(100.0, 60.0), (1000.0, math.inf)]
 
 
 def test_promoted_checkpoints_come_from_metadata(tmp_path):
