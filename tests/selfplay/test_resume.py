@@ -48,7 +48,7 @@ def fresh_run(tmp_path, n: int) -> tuple[RunDir, list[str]]:
         state = ingest.ingest(state, game)
     run.write_checkpoint("ckpt-00000000.keras", b"k", b'{"keras_bytes": 1}')
     run.write_state(state.replace(best="ckpt-00000000.keras",
-                                  buffer_digest=start.buffer.digest()))
+                                  buffer_digest=start.buffer.digest(), elapsed_seconds=42.0))
     run.write_best("ckpt-00000000.keras")
     return run, lines
 
@@ -61,6 +61,9 @@ def test_games_are_written_counted_and_resumed(tmp_path):
     start = start_session(run, tiny_config(), lines.append)
     assert start.resumed and start.state.games == 5 and start.state.positions == 20
     assert len(start.state.sessions) == 2 and start.state.session.games_at_start == 5
+    # the first session was never stopped: the second records where training stood
+    assert start.state.sessions[0].stopped is None
+    assert start.state.session.elapsed_at_start == 42.0
     assert lines == []
 
 
