@@ -51,6 +51,14 @@ class SearchConfig:
             another legal move exists. A won game is never thrown away by answering a pass
             with a pass, and the winner captures dead stones when the count needs it;
             elsewhere either side may pass.
+        pass_floor: inside the tree, a position reached by a pass is worth at least, to
+            the player to move there, the result of passing back (two passes end the game
+            on the Tromp-Taylor count, komi included), whatever the evaluator says: the
+            exact value of an option that player has. Without it a short search can take
+            a pass that loses the game on the spot (passing on the empty board with komi
+            against black, or answering one stone with a pass as white), because the
+            network sees the board, not that the next pass ends the game. ``False``
+            trusts the evaluator there (as before the floor existed).
         resign_threshold: resign when both the root value and the most-visited move's value
             are below this; ``None`` never resigns.
         resign_disabled_fraction: share of games (drawn per ``set_root``) that never resign,
@@ -88,6 +96,7 @@ class SearchConfig:
     leaves_per_tree: int = 1
     virtual_loss: float = 1.0
     pass_guard: bool = True
+    pass_floor: bool = True
     resign_threshold: float | None = None
     resign_disabled_fraction: float = 0.1
     resign_false_positive_target: float = 0.05
@@ -127,6 +136,8 @@ class SearchConfig:
             raise ValueError(f"add_noise must be a bool, got {self.add_noise!r}")
         if not isinstance(self.pass_guard, bool):
             raise ValueError(f"pass_guard must be a bool, got {self.pass_guard!r}")
+        if not isinstance(self.pass_floor, bool):
+            raise ValueError(f"pass_floor must be a bool, got {self.pass_floor!r}")
 
     def noise_alpha(self, board_size: int) -> float:
         """The Dirichlet alpha used on a ``board_size`` board."""

@@ -96,7 +96,8 @@ class BatchedSearch:
             c_init=float(config.c_puct_init), c_base=float(config.c_puct_base),
             fpu_reduction=float(config.fpu_reduction),
             fpu_root=float(config.root_fpu_reduction()),
-            virtual_loss=float(config.virtual_loss))
+            virtual_loss=float(config.virtual_loss),
+            pass_floor=1.0 if config.pass_floor else 0.0)
         self._param_fields = tuple(self._params)
         self._positions: list[Position | None] = [None] * g
         self._resign_disabled = np.zeros(g, np.bool_)
@@ -246,9 +247,9 @@ class BatchedSearch:
             raise
         self.evaluations += n
         self.evaluator_calls += 1
-        tk.expand_leaves(pool.fields, self._roots, leaves, leaf_games,
-                         np.ascontiguousarray(priors), np.ascontiguousarray(values),
-                         self._params.virtual_loss)
+        tk.expand_leaves(pool.fields, self._game_fields, self._param_fields, self._nbrs,
+                         leaves, leaf_games, np.ascontiguousarray(priors),
+                         np.ascontiguousarray(values))
 
     # ------------------------------------------------------------------ results
     def visit_counts(self, game: int, moves: Sequence[int] = ()) -> np.ndarray:
@@ -343,6 +344,13 @@ class BatchedSearch:
         analysis lists them) when ``temperature`` is 0. The visits
         are ``target_visits`` (forced playouts pruned).
 
+        A pass is sampled only when it is the most-visited move. Temperature spreads the
+        opening over the stones the search liked; a sampled pass spreads nothing and
+        usually ends the game at once (the opponent passes back whenever the count wins
+        for it, ``mcts.passing.forced_pass``: white by komi on the empty board, black
+        after one stone), so self-play was filling its buffer with two- and three-move
+        games and teaching the value head that the opening is decided.
+
         ``None`` means 1 while the game's move number is below
         ``config.temperature_move_count(N)``, then 0.
         """
@@ -363,6 +371,8 @@ class BatchedSearch:
                 best = best[np.lexsort((-stats.priors[best], -stats.q[best]))]
             return int(np.atleast_1d(best)[0])
         weights = (counts / counts.max()) ** (1.0 / temperature)
+        if counts[-1] < counts.max():
+            weights[-1] = 0.0  # pass (the last action) only as the search's own choice
         return int(self._rng.choice(self._actions, p=weights / weights.sum()))
 
     # ------------------------------------------------------------------ resignation

@@ -60,10 +60,11 @@ class GameArrays(NamedTuple):
 
 
 class PuctParams(NamedTuple):
-    """The selection constants (see ``mcts.config.SearchConfig``); all floats."""
+    """The search constants (see ``mcts.config.SearchConfig``); all floats."""
 
     c_init: float  # c_puct_init
     c_base: float  # c_puct_base
     fpu_reduction: float  # first-play urgency reduction below the root
     fpu_root: float  # the same at the root
     virtual_loss: float  # counted as a loss per pending visit
+    pass_floor: float  # 1.0: a leaf reached by a pass is worth at least the count, else 0.0

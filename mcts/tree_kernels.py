@@ -359,13 +359,32 @@ def gather_inputs(tree, game_arrays, leaves, leaf_games, out_boards, out_to_play
 
 
 @numba.njit(cache=True)
-def expand_leaves(tree_fields, roots, leaves, leaf_games, priors, values, virtual_loss):
+def expand_leaves(tree_fields, game_fields, param_fields, nbrs, leaves, leaf_games, priors,
+                  values):
     """Store each leaf's priors (``priors`` float32[B, A], masked to its legal moves and
     renormalised; uniform if the evaluator gave them no mass), mark it expanded and back
-    its value up (``values`` float32[B], for the leaf's player to move)."""
+    its value up (``values`` float32[B], for the leaf's player to move, clipped to
+    [-1, 1]).
+
+    Pass floor (``params.pass_floor`` 1.0, ``SearchConfig.pass_floor``): at a leaf reached
+    by a pass (one pass in a row), the player to move can pass as well, and two passes
+    end the game on the Tromp-Taylor count; so the leaf is worth at least that count's
+    result to them (``terminal_value``), whatever the evaluator says. Without it a short
+    search (a fast playout-cap search, a few visits per move) can take a pass that hands
+    the opponent the game at once: the evaluator sees the board, not that the game ends
+    on the next pass. ``nbrs``: the rules kernels' neighbour table."""
     tree = TreeArrays(*tree_fields)
+    game_arrays = GameArrays(*game_fields)
+    params = PuctParams(*param_fields)
+    virtual_loss = params.virtual_loss
+    pass_floor = params.pass_floor > 0.0
+    roots = game_arrays.roots
+    komi = game_arrays.komi
     node_state = tree.node_state
     node_value = tree.node_value
+    node_passes = tree.node_passes
+    node_board = tree.node_board
+    node_to_play = tree.node_to_play
     child = tree.child
     prior = tree.prior
     n_actions = child.shape[1]
@@ -388,9 +407,12 @@ def expand_leaves(tree_fields, roots, leaves, leaf_games, priors, values, virtua
             else:
                 prior[c, a] = 1.0 / count
         v = min(1.0, max(-1.0, values[i]))
+        g = leaf_games[i]
+        if pass_floor and node_passes[c] == 1:
+            v = max(v, terminal_value(node_board[c], node_to_play[c], komi[g], nbrs))
         node_state[c] = EXPANDED
         node_value[c] = v
-        backup(tree, c, v, roots[leaf_games[i]], virtual_loss)
+        backup(tree, c, v, roots[g], virtual_loss)
 
 
 @numba.njit(cache=True)

@@ -48,9 +48,11 @@ def test_a_sharp_policy_still_fills_the_step_with_distinct_leaves():
 
 def test_collided_visits_leave_no_trace_after_the_step():
     """Every value is 0, so any virtual loss left behind would show as a negative Q; visit
-    counts add up: a node's visits are its own evaluation plus its edges' visits."""
+    counts add up: a node's visits are its own evaluation plus its edges' visits. (The pass
+    floor is off: it would give a position reached by a pass the count's value.)"""
     evaluator = BatchRecorder(_sharp_policy())
-    search = BatchedSearch(evaluator, SearchConfig(num_simulations=200, leaves_per_tree=8), 1)
+    search = BatchedSearch(evaluator, SearchConfig(num_simulations=200, leaves_per_tree=8,
+                                                   pass_floor=False), 1)
     search.set_root(0, go.Position.new(SIZE, 7.5))
     search.run()
     assert search.collisions > 0

@@ -144,3 +144,64 @@ def test_a_self_play_game_with_a_judge_ends_by_two_passes_before_the_cap():
             s.advance(0, move)
     assert pos.moves()[-2:] == [PASS, PASS]
     assert pos.move_number < rules.max_moves, pos.moves()
+
+
+def _pass_q(root: go.Position, pass_floor: bool) -> float:
+    """Q of the pass at ``root`` for the player to move, after one simulation that the
+    pass-only prior sends to the pass (the evaluator says 0 everywhere)."""
+    search = BatchedSearch(_pass_lover(), SearchConfig(num_simulations=1,
+                                                       pass_floor=pass_floor), 1, seed=0)
+    search.set_root(0, root)
+    search.run()
+    stats = search.root_stats(0)
+    assert stats.visits[PASS] == 1 and stats.visits.sum() == 1
+    return float(stats.q[PASS])
+
+
+def test_the_pass_floor_values_a_pass_that_loses_on_the_count_as_lost():
+    # Black passing on the empty board: white passes back and wins by komi. White
+    # answering one black stone with a pass: black passes back and wins by 25 - 7.5.
+    # The evaluator calls both even (0); the floor makes each a certain loss.
+    empty = go.Position.new(5, 7.5)
+    one_stone = empty.play(12)
+    for root in (empty, one_stone):
+        assert _pass_q(root, pass_floor=True) == -1.0
+        assert _pass_q(root, pass_floor=False) == 0.0
+
+
+def test_the_pass_floor_only_raises_the_value_of_the_player_who_can_end_the_game():
+    # Black passing with a won count: white's passing back would lose, so the floor
+    # (white's count result, -1) is below the evaluator's 0 and changes nothing.
+    ahead = position(BLACK_AHEAD, to_play=1, komi=0.5)
+    assert ahead.score() > 0
+    assert _pass_q(ahead, pass_floor=True) == 0.0
+    # a drawn count floors white at 0: the evaluator's 0 stands as well
+    drawn = position(BLACK_AHEAD, to_play=1, komi=5.0)
+    assert drawn.score() == 0
+    assert _pass_q(drawn, pass_floor=True) == 0.0
+
+
+def _sampled_moves(pass_prior: float) -> tuple[np.ndarray, set[int]]:
+    """Visits after 200 simulations (the evaluator's value 0, no pass floor, no first-play
+    reduction; only two passes in a row score), the pass at prior ``pass_prior`` and
+    point 0 at 0.9 minus it; then 400 moves sampled at temperature 1."""
+    priors = np.full(26, 0.1 / 24, np.float32)
+    priors[PASS] = pass_prior
+    priors[0] = 0.9 - pass_prior
+    config = SearchConfig(num_simulations=200, fpu_reduction=0.0, pass_floor=False)
+    search = BatchedSearch(FixedPriorEvaluator(priors), config, 1, seed=0)
+    search.set_root(0, position(BLACK_AHEAD, to_play=1, komi=0.5))
+    search.run()
+    return search.visit_counts(0), {search.choose_move(0, temperature=1.0)
+                                    for _ in range(400)}
+
+
+def test_temperature_samples_a_pass_only_when_the_search_prefers_it():
+    # sampled by visits, the pass would come up with probability >= 5/200 per draw:
+    # at least once in 400 draws but for a chance of 4e-5
+    visits, sampled = _sampled_moves(pass_prior=0.3)
+    assert 5 <= visits[PASS] < visits.max()
+    assert PASS not in sampled
+    visits, sampled = _sampled_moves(pass_prior=0.9)
+    assert visits[PASS] == visits.max()
+    assert PASS in sampled

@@ -26,9 +26,11 @@ def test_visit_counts_follow_the_priors_when_every_value_is_equal():
 
 
 def test_signs_at_the_root_and_two_plies_deep():
-    # The evaluator says black is ahead by 0.5 in every position.
+    # The evaluator says black is ahead by 0.5 in every position. (The pass floor is off:
+    # it would value a position reached by a pass by the count instead.)
     search = BatchedSearch(ColourEvaluator(9, black_value=0.5),
-                           SearchConfig(num_simulations=300, fpu_reduction=0.0), 1)
+                           SearchConfig(num_simulations=300, fpu_reduction=0.0,
+                                        pass_floor=False), 1)
     search.set_root(0, go.Position.new(9, komi=7.5))  # black to move
     search.run()
     assert search.root_value(0) == pytest.approx(0.5)

@@ -37,6 +37,7 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "fpu_reduction": [NAN], "fpu_reduction_root": [INF], "dirichlet_alpha": [INF, 1e300],
         "dirichlet_weight": [NAN], "add_noise": [2], "temperature_moves": [2**62],
         "leaves_per_tree": [2**62], "virtual_loss": [INF], "pass_guard": ["yes"],
+        "pass_floor": ["yes"],
         "resign_threshold": [NAN], "resign_disabled_fraction": [INF],
         "resign_false_positive_target": [NAN], "initial_nodes_per_game": [2**62],
         "full_search_fraction": [NAN, 0.0, 1.5], "fast_simulations": [HUGE, 0],
