@@ -13,7 +13,9 @@ Tromp-Taylor count says the player to move loses, and another legal move exists.
 keeps playing (capturing the dead stones the count still credits to the opponent); anywhere
 else either side may pass, so decided games end instead of running to the move cap. Inside
 the tree both players may pass freely; two passes or the move limit (``Position.max_moves``)
-end the game there.
+end the game there, and a position reached by one pass is worth at least the count of
+passing back to its player to move (``SearchConfig.pass_floor``, on by default). Opening
+temperature never samples a pass the search did not prefer (``BatchedSearch.choose_move``).
 
 Typical loop over G games: ``search = BatchedSearch(evaluator, SearchConfig(...), G, seed)``;
 ``search.set_root(g, position)``; then per move ``search.run()`` (all games, one evaluator
