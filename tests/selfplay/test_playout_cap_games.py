@@ -16,8 +16,10 @@ from selfplay.replay_buffer import ReplayBuffer
 
 # moves and quantised policies of the first 4 games below, as the code played them before
 # playout cap randomization and forced playouts existed (under the pass rule of
-# mcts.passing: the code before both gives the same digest)
-GAMES_BEFORE = "afc8d8a6e344ac88"
+# mcts.passing: the code before both gives the same digest), re-pinned when the search
+# gained the pass floor and stopped sampling passes it did not prefer (2026-12-03; it was
+# afc8d8a6e344ac88 before)
+GAMES_BEFORE = "ffb1e846a12f5c32"
 
 
 def _games_digest(config: SearchConfig) -> str:

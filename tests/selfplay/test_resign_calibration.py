@@ -137,9 +137,10 @@ def test_min_values_are_stored_and_old_game_files_without_them_load_as_nan(tmp_p
 
 
 def test_resign_disabled_games_record_each_players_lowest_value():
-    """Black always believes it is lost (-0.95 from its side), white that it wins."""
+    """Black always believes it is lost (-0.95 from its side), white that it wins. (No
+    pass floor: it would give positions reached by a pass the count's value.)"""
     search = SearchConfig(num_simulations=8, resign_threshold=-0.9,
-                          resign_disabled_fraction=0.5)
+                          resign_disabled_fraction=0.5, pass_floor=False)
     loop = SelfPlayGames(ColourEvaluator(5, -0.95, 2), RULES, search, 8, seed=1)
     records = loop.play(min_games=20)
     disabled = [r for r in records if r.no_resign]
@@ -158,7 +159,7 @@ def test_a_workers_changed_threshold_takes_effect_in_its_games():
     """At -0.99 black (value -0.95) never resigns; after set_resign_threshold(-0.9) the
     games black then plays end by its resignation at its first turn with a move played."""
     search = SearchConfig(num_simulations=8, resign_threshold=-0.99,
-                          resign_disabled_fraction=0.0)
+                          resign_disabled_fraction=0.0, pass_floor=False)
     worker = SelfPlayWorker([ColourEvaluator(5, -0.95, 2)] * 2, RULES, search, games=4,
                             seed=3)
     before = worker.play(min_games=4).games
