@@ -95,8 +95,13 @@ def run_seconds(timestamp: float, sessions: list[dict[str, Any]],
     ``session_lengths``; ``elapsed``: the state's ``elapsed_seconds``) that had passed at
     ``timestamp`` (a Unix time): earlier sessions count in full, the one holding it up to
     it."""
+    return seconds_at(timestamp, session_lengths(sessions, elapsed))
+
+
+def seconds_at(timestamp: float, spans: list[tuple[float, float]]) -> float:
+    """``run_seconds`` over spans already measured by ``session_lengths``."""
     total = 0.0
-    for start, length in session_lengths(sessions, elapsed):
+    for start, length in spans:
         if timestamp < start:
             break
         if timestamp <= start + length:
@@ -142,9 +147,9 @@ def promoted_checkpoints(run_dir: RunDir, rejected: bool = False) -> list[Checkp
         raise RunDirError(f"{run_dir.checkpoints}: no promoted checkpoint (has the run "
                           f"started?)")
     found.sort(key=lambda f: (f[0], f[1]))
+    spans = session_lengths(state["sessions"], state["elapsed_seconds"])
     return [Checkpoint(path.name, path, generation, version, steps,
-                       run_seconds(saved, state["sessions"], state["elapsed_seconds"]), sha,
-                       promoted)
+                       seconds_at(saved, spans), sha, promoted)
             for version, (generation, steps, path, saved, sha, promoted) in enumerate(found)]
 
 
