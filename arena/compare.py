@@ -203,9 +203,11 @@ class Comparison:
                 playouts=spec.playouts, level=spec.level, elo=rating.elo, elo_low=low,
                 elo_high=high, stderr=rating.stderr, games=rating.games,
                 run=None if shared else self.labels[index],
-                promoted=c.promoted if c else None))
+                promoted=c.promoted if c else None,
+                handicap=spec.handicap if spec.kind == "gnugo" else None))
         order = {"random": 0, "search": 1, "policy": 2, "gnugo": 3}
-        rows.sort(key=lambda r: (order[r.kind], r.run or "", r.generation or 0, r.level or 0))
+        rows.sort(key=lambda r: (order[r.kind], r.run or "", r.generation or 0, r.level or 0,
+                                 r.handicap or 0))
         return rows
 
     def write(self, rows: Sequence[RatedPlayer],
@@ -306,13 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
     a("--games", type=int, default=10, help="games per pairing of each run's own ladder "
       "(default 10)")
     a("--gnugo-games", type=int, default=20, help="games of each run's newest network "
-      "against each GNU Go level (default 20)")
+      "against each GNU Go anchor (default 20)")
     a("--cross-games", type=int, default=10, help="games per cross-run pairing (default 10)")
     a("--final-games", type=int, default=100, help="games of the runs' newest networks "
       "against each other (default 100)")
     a("--playouts", type=int, default=64, help="simulations per move (default 64)")
     a("--opponents", default="random", help="each run's ladder's anchors: random, policy, "
-      f"gnugo:<level> (default random; the ladder's own default is {DEFAULT_OPPONENTS})")
+      f"gnugo:<level>, gnugo:<level>:h<stones> (default random; the ladder's own default is "
+      f"{DEFAULT_OPPONENTS})")
     a("--parallel", type=int, default=64, help="in-process games played at once")
     a("--resign-threshold", type=float, default=None, help="let the networks resign below "
       "this value (default: never)")

@@ -3,8 +3,10 @@ driven through ``gtp.client.GtpClient``.
 
 ``GtpPlayer(command)`` runs one process per game slot (started on the first game,
 restarted after a crash). At the start of each game it sends ``boardsize``,
-``clear_board`` and ``komi``; a refusal there raises ``MatchError`` (the match cannot be
-played). Its moves come from ``genmove``, and the opponent's moves reach it by ``play``.
+``clear_board`` and ``komi``, then the game's start: its handicap stones
+(``set_free_handicap``) and the moves of an opening (``play``); a refusal there raises
+``MatchError`` (the match cannot be played). Its moves come from ``genmove``, and the
+opponent's moves reach it by ``play``.
 Faults lose the game in that slot (``arena.match_loop.Forfeit``): a crash, a timeout
 (``+T``), a broken protocol, a failed ``genmove``, an answer that is not a move, and
 refusing a legal move of the opponent. Its legality is checked by the match loop.
@@ -13,6 +15,8 @@ refusing a legal move of the opponent. Its legality is checked by the match loop
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import numpy as np
 
 from arena.match_loop import Forfeit
 from go import Position, coords
@@ -26,6 +30,30 @@ COLOUR_NAME = {1: "black", -1: "white"}
 
 class MatchError(ZerogoError, RuntimeError):
     """The match cannot be played at all (an engine refuses the board size, ...)."""
+
+
+def start_commands(position: Position) -> list[str]:
+    """The GTP commands that bring a cleared board to ``position``: its root's black
+    stones as ``set_free_handicap`` (with white to move, as GTP's handicap places them),
+    then every move since the root as ``play``. ``MatchError`` for a root GTP cannot
+    express (white setup stones, or black ones with black to move)."""
+    root = position.root()
+    size = position.size
+    black = np.flatnonzero(root.flat_board == 1)
+    white = np.flatnonzero(root.flat_board == -1)
+    if white.size or (black.size and root.to_play != -1):
+        raise MatchError(f"GTP cannot set up this start ({black.size} black and "
+                         f"{white.size} white stones, {COLOUR_NAME[root.to_play]} to move): "
+                         f"only black handicap stones with white to move")
+    commands = []
+    if black.size:
+        commands.append("set_free_handicap " + " ".join(coords.to_gtp(int(p), size)
+                                                        for p in black))
+    colour = root.to_play
+    for move in position.moves():
+        commands.append(f"play {COLOUR_LETTER[colour]} {coords.to_gtp(move, size)}")
+        colour = -colour
+    return commands
 
 
 class GtpPlayer:
@@ -66,8 +94,8 @@ class GtpPlayer:
         self._to_play[slot] = position.to_play
         self._own[slot] = False
         self._size[slot] = position.size
-        for command in (f"boardsize {position.size}", "clear_board",
-                        f"komi {position.komi:g}"):
+        for command in [f"boardsize {position.size}", "clear_board",
+                        f"komi {position.komi:g}"] + start_commands(position):
             try:
                 self._send(slot, command, None)
             except EngineFailure as exc:

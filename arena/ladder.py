@@ -9,8 +9,10 @@ Examples::
 The run's promoted checkpoints (``arena.ladder_entrants``) play each other (consecutive
 generations) and fixed anchors: the uniform-random player (Elo 0 by definition), each
 checkpoint's network alone (one evaluation per move, no search), and GNU Go at the chosen
-levels (Chinese rules, positional superko, ``--capture-all-dead``). Every game is played
-by the one match loop (``arena.match_loop``).
+levels (Chinese rules, positional superko, ``--capture-all-dead``), in even games or
+giving the network fixed handicap stones (``gnugo:0:h4``: the network black with four
+stones in every game, GNU Go moving first; for networks that lose every even game).
+Every game is played by the one match loop (``arena.match_loop``).
 Network-against-network and network-against-random games are played in this process
 (``arena.players``), many at once, each side's positions (or search leaves) evaluated in
 one batch; games against GNU Go go through the GTP referee (``arena.referee``) with the
@@ -60,7 +62,7 @@ DEFAULT_OPPONENTS = "random,policy,gnugo:0,gnugo:1"
 GTP_CHUNK = 10  # GNU Go games between two saves of a pairing's results
 CSV_FIELDS = ("player", "kind", "checkpoint", "generation", "version", "training_steps",
               "training_minutes", "playouts", "level", "elo", "elo_low", "elo_high",
-              "stderr", "games", "promoted")
+              "stderr", "games", "promoted", "handicap")
 
 
 def default_gnugo() -> str:
@@ -84,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--playouts", type=int, default=64, help="simulations per move of the network with "
       "search (default 64)")
     a("--opponents", default=DEFAULT_OPPONENTS, help="comma-separated: random, policy "
-      "(each checkpoint's network alone), gnugo:<level> (default %(default)s)")
+      "(each checkpoint's network alone), gnugo:<level>, gnugo:<level>:h<stones> (GNU Go "
+      "giving the network 2..9 handicap stones) (default %(default)s)")
     a("--parallel", type=int, default=64, help="in-process games played at once")
     a("--resign-threshold", type=float, default=None, help="let the network with search "
       "resign below this value (-1..1); default: never resign on the ladder")
@@ -130,7 +133,7 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Opp
         opponents = Opponents.parse(args.opponents)
     except ValueError as exc:
         parser.error(f"--opponents: {exc}")
-    if opponents.gnugo_levels:
+    if opponents.gnugo:
         args.gnugo = args.gnugo or default_gnugo()
         if shutil.which(args.gnugo) is None:
             parser.error(f"GNU Go not found at {args.gnugo!r} (install gnugo, pass --gnugo "
@@ -294,9 +297,12 @@ class Ladder:
         while games > 0:
             chunk = min(GTP_CHUNK, games)
             seed = self._pair_seed(record) % (2**31)
+            # a handicap anchor gives the stones: the network is black in every game
+            handicap = b.handicap
             outcomes = referee_games(
                 self.gtp_command(a, seed), self.gtp_command(b, seed + 1), self.rules, chunk,
-                first_colour=record.next_colour(), move_timeout=self.move_timeout)
+                first_colour=1 if handicap else record.next_colour(),
+                move_timeout=self.move_timeout, handicap=handicap)
             record.games.extend(outcomes)
             self.games_played += len(outcomes)
             self.store.save(record)
@@ -323,9 +329,11 @@ class Ladder:
                 training_minutes=c.training_seconds / 60 if c else None,
                 playouts=spec.playouts, level=spec.level, elo=rating.elo, elo_low=low,
                 elo_high=high, stderr=rating.stderr, games=rating.games,
-                promoted=c.promoted if c else None))
+                promoted=c.promoted if c else None,
+                handicap=spec.handicap if spec.kind == "gnugo" else None))
         order = {"random": 0, "search": 1, "policy": 2, "gnugo": 3}
-        rows.sort(key=lambda r: (order[r.kind], r.generation or 0, r.level or 0))
+        rows.sort(key=lambda r: (order[r.kind], r.generation or 0, r.level or 0,
+                                 r.handicap or 0))
         return rows
 
     # ------------------------------------------------------------------ writing
@@ -402,7 +410,9 @@ def report_markdown(rows: Sequence[RatedPlayer], records: Sequence[PairingRecord
               f"| opponent | with search ({ladder.playouts} playouts) | alone (no search) |",
               "|---|---:|---:|"]
     pairs = {(r.a, r.b): r for r in records}
-    for opponent in [RANDOM] + [f"gnugo.l{level}" for level in ladder.opponents.gnugo_levels]:
+    anchors = [PlayerSpec("gnugo", level=level, handicap=stones).name
+               for level, stones in ladder.opponents.gnugo]
+    for opponent in [RANDOM] + anchors:
         cells = []
         for suffix in (f"p{ladder.playouts}", "policy"):
             r = pairs.get((f"{newest.stem}.{suffix}", opponent))
@@ -410,7 +420,7 @@ def report_markdown(rows: Sequence[RatedPlayer], records: Sequence[PairingRecord
         lines.append(f"| {opponent} | {cells[0]} | {cells[1]} |")
     against_gnugo = [r for r in records if r.b.startswith("gnugo.") and r.played
                      and r.a.endswith(f".p{ladder.playouts}")]
-    if len(against_gnugo) > len(ladder.opponents.gnugo_levels):
+    if len(against_gnugo) > len(anchors):
         lines += ["", "Generations against GNU Go (with search; Wilson 95% interval):", "",
                   "| player | GNU Go | points | share [95%] |", "|---|---|---:|---:|"]
         for r in against_gnugo:

@@ -9,10 +9,14 @@ checkpoint's ``saved_at``).
 ``PlayerSpec`` describes a player completely (what ``arena.ladder_store`` compares
 before reusing games): ``random``; ``<ckpt>.policy`` (the network alone); ``<ckpt>.p<P>``
 (the network with ``P`` playouts of search); ``gnugo.l<L>`` (GNU Go at level ``L``, Chinese
-rules, positional superko, ``--capture-all-dead``).
+rules, positional superko, ``--capture-all-dead``); ``gnugo.l<L>.h<N>`` (the same GNU Go
+giving ``N`` fixed handicap stones: the network is black in every game, with the stones,
+and GNU Go white moves first; the komi stays the rules'). A handicap anchor resolves
+where the even game does not: a network that loses every even game can still be rated
+by how many stones it needs.
 ``plan_pairings`` chooses the matches: consecutive generations with search (and alone
 when the policy player is asked for), every generation against the random player, and
-the newest generation against each GNU Go level.
+the newest generation against each GNU Go anchor (a level, with or without handicap).
 """
 
 from __future__ import annotations
@@ -158,8 +162,9 @@ class PlayerSpec:
     """One ladder player.
 
     kind: ``"random"``, ``"policy"``, ``"search"`` or ``"gnugo"``; checkpoint: for the
-    network players; playouts: for ``"search"``; level: for ``"gnugo"``;
-    resign_threshold: the network players' (``None``: never resign).
+    network players; playouts: for ``"search"``; level and handicap (0, or the fixed
+    handicap stones GNU Go gives, 2..9): for ``"gnugo"``; resign_threshold: the network
+    players' (``None``: never resign).
     """
 
     kind: str
@@ -167,6 +172,7 @@ class PlayerSpec:
     playouts: int | None = None
     level: int | None = None
     resign_threshold: float | None = None
+    handicap: int = 0
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -178,13 +184,17 @@ class PlayerSpec:
             raise ValueError(f"a search player needs playouts >= 1, got {self.playouts!r}")
         if self.kind == "gnugo" and (self.level is None or not 0 <= self.level <= 10):
             raise ValueError(f"GNU Go levels are 0..10, got {self.level!r}")
+        if self.handicap and (self.kind != "gnugo" or not 2 <= self.handicap <= 9):
+            raise ValueError(f"a handicap is 2..9 stones given by GNU Go, got "
+                             f"{self.handicap!r} for a {self.kind} player")
 
     @property
     def name(self) -> str:
         if self.kind == "random":
             return RANDOM
         if self.kind == "gnugo":
-            return f"gnugo.l{self.level}"
+            stones = f".h{self.handicap}" if self.handicap else ""
+            return f"gnugo.l{self.level}{stones}"
         assert self.checkpoint is not None
         suffix = "policy" if self.kind == "policy" else f"p{self.playouts}"
         return f"{self.checkpoint.stem}.{suffix}"
@@ -206,23 +216,28 @@ class PlayerSpec:
             # games stored before the ladder passed --capture-all-dead lack this key and
             # are refused (``arena.ladder_store``) rather than mixed with these
             out.update(level=self.level, capture_all_dead=True)
+            if self.handicap:
+                out["handicap"] = self.handicap
         return out
 
 
 @dataclass(frozen=True)
 class Opponents:
-    """The ``--opponents`` list: the random player, the policy-only players, GNU Go levels."""
+    """The ``--opponents`` list: the random player, the policy-only players, GNU Go.
+
+    gnugo: ``(level, handicap)`` pairs, handicap 0 for an even game.
+    """
 
     random: bool = True
     policy: bool = True
-    gnugo_levels: tuple[int, ...] = ()
+    gnugo: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> Opponents:
-        """``"random,policy,gnugo:0,gnugo:5"`` -> ``Opponents``; ``ValueError`` naming a
+        """``"random,policy,gnugo:0,gnugo:0:h4"`` -> ``Opponents``; ``ValueError`` naming a
         bad entry."""
         random = policy = False
-        levels: list[int] = []
+        anchors: list[tuple[int, int]] = []
         for raw in text.split(","):
             item = raw.strip()
             if item == "random":
@@ -230,19 +245,31 @@ class Opponents:
             elif item == "policy":
                 policy = True
             elif item.startswith("gnugo:"):
-                try:
-                    level = int(item.split(":", 1)[1])
-                except ValueError:
-                    raise ValueError(f"bad GNU Go level in {item!r}: expected gnugo:<0..10>") \
-                        from None
-                if not 0 <= level <= 10:
-                    raise ValueError(f"GNU Go levels are 0..10, got {item!r}")
-                if level not in levels:
-                    levels.append(level)
+                anchor = _parse_gnugo(item)
+                if anchor not in anchors:
+                    anchors.append(anchor)
             elif item:
-                raise ValueError(f"unknown opponent {item!r}; use random, policy or "
-                                 f"gnugo:<level>")
-        return cls(random, policy, tuple(levels))
+                raise ValueError(f"unknown opponent {item!r}; use random, policy, "
+                                 f"gnugo:<level> or gnugo:<level>:h<stones>")
+        return cls(random, policy, tuple(anchors))
+
+
+def _parse_gnugo(item: str) -> tuple[int, int]:
+    """``"gnugo:5"`` -> ``(5, 0)``; ``"gnugo:0:h4"`` -> ``(0, 4)``."""
+    parts = item.split(":")
+    usage = "expected gnugo:<0..10> or gnugo:<0..10>:h<2..9>"
+    try:
+        level = int(parts[1])
+        handicap = int(parts[2][1:]) if len(parts) == 3 and parts[2][:1] == "h" else None
+    except ValueError:
+        raise ValueError(f"bad GNU Go opponent {item!r}: {usage}") from None
+    if len(parts) == 3 and handicap is None or len(parts) > 3:
+        raise ValueError(f"bad GNU Go opponent {item!r}: {usage}")
+    if not 0 <= level <= 10:
+        raise ValueError(f"GNU Go levels are 0..10, got {item!r}")
+    if handicap is not None and not 2 <= handicap <= 9:
+        raise ValueError(f"GNU Go handicaps are 2..9 stones, got {item!r}")
+    return level, handicap or 0
 
 
 def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts: int,
@@ -253,7 +280,7 @@ def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts:
 
     With search (``<ckpt>.p<playouts>``): consecutive generations, and each generation
     against the random player. Alone (``<ckpt>.policy``, when ``opponents.policy``): the
-    same. Each GNU Go level plays the newest generation with search (and alone), and, with
+    same. Each GNU Go anchor plays the newest generation with search (and alone), and, with
     search, each generation listed in ``gnugo_generations`` (``ValueError`` naming one that
     is not a promoted generation among ``checkpoints``).
     """
@@ -284,8 +311,8 @@ def plan_pairings(checkpoints: list[Checkpoint], opponents: Opponents, playouts:
     newest = checkpoints[-1]
     earlier = [by_generation[g] for g in sorted(set(gnugo_generations))
                if by_generation[g] != newest]
-    for level in opponents.gnugo_levels:
-        gnugo = PlayerSpec("gnugo", level=level)
+    for level, handicap in opponents.gnugo:
+        gnugo = PlayerSpec("gnugo", level=level, handicap=handicap)
         pairs += [(search(c), gnugo) for c in earlier]
         pairs += [(make(newest), gnugo) for make in kinds]
     return pairs

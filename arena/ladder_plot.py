@@ -2,12 +2,13 @@
 
 ``elo.png`` has two panels: Elo against training time (minutes of the run) and Elo
 against generation, each with the network with search and the network alone as lines
-with 95% intervals, the random player (0) and each GNU Go level as horizontal lines.
+with 95% intervals, the random player (0) and each GNU Go anchor as horizontal lines.
 
 ``write_tensorboard`` writes the same numbers as scalars (``ladder/elo_search`` and
 ``ladder/elo_policy`` by generation, ``ladder_by_time/...`` by training second,
-``ladder/gnugo_l<L>`` as a flat line) and the figure as an image, into a ``logs`` folder
-it owns (old event files there are replaced, so a rerun does not duplicate points).
+``ladder/gnugo_l<L>``, ``_h<N>`` with handicap, as a flat line) and the figure as an
+image, into a ``logs`` folder it owns (old event files there are replaced, so a rerun
+does not duplicate points).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class RatedPlayer:
     for the network players (None otherwise); elo with its 95% interval and standard
     error; games: games it played on the ladder; run: the run's label when several runs
     are rated together (``arena.compare``), else None; promoted: for a checkpoint, whether
-    its gate promoted it (the ladder's ``--rejected`` rates rejected candidates too).
+    its gate promoted it (the ladder's ``--rejected`` rates rejected candidates too);
+    handicap: for GNU Go, the stones it gives (0: an even game).
     """
 
     player: str
@@ -47,6 +49,13 @@ class RatedPlayer:
     games: float
     run: str | None = None
     promoted: bool | None = None
+    handicap: int | None = None
+
+    @property
+    def anchor_label(self) -> str:
+        """How a figure names a GNU Go row: ``GNU Go level 0`` or ``..., 4 stones``."""
+        stones = f", {self.handicap} stones" if self.handicap else ""
+        return f"GNU Go level {self.level}{stones}"
 
 
 def _series(rows: Sequence[RatedPlayer], kind: str) -> list[RatedPlayer]:
@@ -64,7 +73,8 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
     figure = Figure(figsize=(12, 4.8), dpi=100)
     axes = figure.subplots(1, 2, sharey=True)
     styles = {"search": ("tab:blue", "o"), "policy": ("tab:orange", "s")}
-    gnugo = sorted((r for r in rows if r.kind == "gnugo"), key=lambda r: r.level or 0)
+    gnugo = sorted((r for r in rows if r.kind == "gnugo"),
+                   key=lambda r: (r.level or 0, r.handicap or 0))
     colours = plt.get_cmap("Greens")(np.linspace(0.5, 0.95, max(len(gnugo), 1)))
     for ax, x_of, xlabel in (
             (axes[0], lambda r: r.training_minutes, "training time (minutes)"),
@@ -83,7 +93,7 @@ def render_png(rows: Sequence[RatedPlayer], title: str) -> bytes:
             ax.errorbar(x, y, yerr=err, color=colour, marker=marker, capsize=3, label=label)
         ax.axhline(0.0, color="grey", linestyle=":", label="random player (0)")
         for row, colour in zip(gnugo, colours, strict=False):
-            ax.axhline(row.elo, color=colour, linestyle="--", label=f"GNU Go level {row.level}")
+            ax.axhline(row.elo, color=colour, linestyle="--", label=row.anchor_label)
             ax.axhspan(row.elo_low, row.elo_high, color=colour, alpha=0.12)
         ax.set_xlabel(xlabel)
         ax.grid(True, alpha=0.3)
@@ -131,10 +141,11 @@ def render_comparison_png(rows: Sequence[RatedPlayer], runs: Sequence[str], titl
                     markerfacecolor="white", markeredgecolor=colours(index), zorder=3,
                     label=f"{run}: candidate its gate rejected")
     ax.axhline(0.0, color="grey", linestyle=":", label="random player (0)")
-    gnugo = sorted((r for r in rows if r.kind == "gnugo"), key=lambda r: r.level or 0)
+    gnugo = sorted((r for r in rows if r.kind == "gnugo"),
+                   key=lambda r: (r.level or 0, r.handicap or 0))
     greens = plt.get_cmap("Greens")(np.linspace(0.5, 0.95, max(len(gnugo), 1)))
     for row, colour in zip(gnugo, greens, strict=False):
-        ax.axhline(row.elo, color=colour, linestyle="--", label=f"GNU Go level {row.level}")
+        ax.axhline(row.elo, color=colour, linestyle="--", label=row.anchor_label)
         ax.axhspan(row.elo_low, row.elo_high, color=colour, alpha=0.12)
     ax.set_xlabel("training time (minutes)")
     ax.set_ylabel("Elo (random player = 0, 95% intervals)")
@@ -209,7 +220,8 @@ def write_tensorboard(logdir: str | Path, rows: Sequence[RatedPlayer], png: byte
         for r in rows:
             if r.kind == "gnugo":
                 for g in generations or [0]:
-                    log.scalars({f"ladder/gnugo_l{r.level}": r.elo}, g)
+                    stones = f"_h{r.handicap}" if r.handicap else ""
+                    log.scalars({f"ladder/gnugo_l{r.level}{stones}": r.elo}, g)
         log.image("ladder/elo", png, width, height)
     finally:
         log.close()

@@ -1,7 +1,7 @@
 """``python -m arena.match`` (``zerogo-match``): two GTP programs play each other, refereed.
 
 ``python -m arena.match --black "CMD" --white "CMD" --games N --size 9 --komi 7.5
---sgf-dir DIR [--alternate]`` plays N games through ``arena.referee.referee_match``:
+--sgf-dir DIR [--alternate] [--handicap H]`` plays N games through ``arena.referee.referee_match``:
 program A is the ``--black`` command and program B the ``--white`` one; with
 ``--alternate`` they swap colours every other game. One line per finished game, then a
 table of wins, the win rate with a 95% confidence interval and the Elo difference.
@@ -32,12 +32,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="count a game after this many moves (default 3 * size^2)")
     parser.add_argument("--move-timeout", type=float, default=60.0,
                         help="seconds one genmove may take before the mover loses")
+    parser.add_argument("--handicap", type=int, default=0,
+                        help="fixed handicap stones for black (2..9 on 9x9), white moving "
+                             "first (default 0: none)")
     args = parser.parse_args(argv)
     try:
         result = referee_match(
             args.black, args.white, args.games, args.size, args.komi, args.sgf_dir,
             args.alternate, args.max_moves, args.move_timeout,
-            report=lambda line: print(line, flush=True))
+            report=lambda line: print(line, flush=True), handicap=args.handicap)
     except (MatchError, ValueError, GtpClientError) as exc:
         print(f"match failed: {exc}", file=sys.stderr)
         return 2

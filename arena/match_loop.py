@@ -27,7 +27,10 @@ finish early wait. So a stopping rule never sees a sample of the shortest games 
 resignations) ahead of the long ones, which would bias it. With ``opening``, game ``i``
 starts from the position after the moves ``opening(i)`` (played from the empty board by
 neither player); the gate gives both games of a colour pair (``2k``, ``2k + 1``) the same
-opening, so the games differ from pair to pair while the colours stay fair.
+opening, so the games differ from pair to pair while the colours stay fair. With
+``handicap`` = N (2..9 on 9x9, ``gtp.handicap``), every game starts from the standard
+placement of N black stones (GNU Go's ``fixed_handicap``), white to move; whoever is black
+takes the stones, so a handicap match usually leaves out ``alternate``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from arena.stats import EloEstimate, format_elo, match_elo, wilson_interval
 from go import IllegalMove, Position, RulesConfig, coords
+from gtp.handicap import fixed_handicap_points
 from mcts import RESIGN
 
 COLOUR_NAME = {1: "black", -1: "white"}
@@ -278,7 +282,8 @@ def play_match(a: Player, b: Player, rules: RulesConfig, games: int, parallel: i
                first_colour: int = 1, alternate: bool = True,
                on_game: Callable[[GameOutcome], None] | None = None,
                stop: Callable[[MatchResult], bool] | None = None,
-               opening: Callable[[int], Sequence[int]] | None = None) -> MatchResult:
+               opening: Callable[[int], Sequence[int]] | None = None,
+               handicap: int = 0) -> MatchResult:
     """Play up to ``games`` games of ``a`` against ``b`` (see the module docstring).
 
     ``on_game`` is called with each outcome as its game ends (in finish order). Each time
@@ -286,7 +291,9 @@ def play_match(a: Player, b: Player, rules: RulesConfig, games: int, parallel: i
     match; games still in progress, and finished ones waiting for an earlier game, are then
     left out, so the result holds the complete games ``0 .. played - 1`` (``stopped_early``
     says whether some were missing). ``opening(i)``: the moves (flat indices, legal, not
-    ending the game) played before game ``i`` starts; ``None``: the empty board. Any
+    ending the game) played before game ``i`` starts; ``None``: the empty board.
+    ``handicap``: black's fixed handicap stones (0: none; else ``ValueError`` naming a
+    count the board cannot take), white to move first. Any
     exception a player raises other than ``Forfeit`` (a program refusing the board size,
     say) ends the match and propagates.
     """
@@ -296,8 +303,9 @@ def play_match(a: Player, b: Player, rules: RulesConfig, games: int, parallel: i
         raise ValueError(f"first_colour must be +1 or -1, got {first_colour!r}")
     if a is b:
         raise ValueError(f"a player cannot play itself: {a.name!r}")
+    stones = fixed_handicap_points(rules.size, handicap) if handicap else []
     match = _Match(a, b, rules, games, min(parallel, games), first_colour, alternate,
-                   on_game, stop, opening)
+                   on_game, stop, opening, stones)
     match.run()
     return match.result
 
@@ -309,9 +317,11 @@ class _Match:
                  first_colour: int, alternate: bool,
                  on_game: Callable[[GameOutcome], None] | None,
                  stop: Callable[[MatchResult], bool] | None,
-                 opening: Callable[[int], Sequence[int]] | None) -> None:
+                 opening: Callable[[int], Sequence[int]] | None,
+                 handicap_stones: Sequence[int] = ()) -> None:
         self.players = {1: a, -1: b}  # by side: +1 is a, -1 is b
         self.rules = rules
+        self.handicap_stones = list(handicap_stones)
         self.games = games
         self.first_colour = first_colour
         self.alternate = alternate
@@ -371,7 +381,12 @@ class _Match:
         self.index[slot] = -1
 
     def _opening(self, index: int) -> Position:
-        position = Position.from_rules(self.rules)
+        if self.handicap_stones:
+            position = Position.setup(self.rules.size, self.rules.komi,
+                                      black=self.handicap_stones, to_play=-1,
+                                      max_moves=self.rules.max_moves)
+        else:
+            position = Position.from_rules(self.rules)
         moves = [] if self.opening is None else list(self.opening(index))
         for move in moves:
             try:

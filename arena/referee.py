@@ -27,6 +27,7 @@ from arena.gtp_player import GtpPlayer, MatchError
 from arena.match_loop import GameOutcome, MatchResult, play_match, with_a_as
 from go import Position, RulesConfig, sgf
 from go.game_record import Game
+from gtp.handicap import fixed_handicap_points
 
 __all__ = ["MatchError", "MatchResult", "referee_games", "referee_match"]
 
@@ -44,9 +45,13 @@ def referee_match(
     startup_timeout: float = 120.0,
     command_timeout: float = 30.0,
     report: Callable[[str], None] | None = None,
+    handicap: int = 0,
 ) -> MatchResult:
     """Play ``games`` games between the GTP commands ``black`` (program A) and ``white``
     (program B), swapping colours every other game when ``alternate``.
+
+    ``handicap``: that many fixed handicap stones for black (``gtp.handicap``, sent as
+    ``set_free_handicap``), white moving first; 0 for none.
 
     ``max_moves`` (default ``3 * size * size``) ends and counts a game that runs long;
     ``move_timeout`` bounds one ``genmove`` (seconds), ``startup_timeout`` the first
@@ -56,6 +61,8 @@ def referee_match(
     if games < 1:
         raise ValueError(f"games must be at least 1, got {games}")
     Position.new(size, komi)  # validates size and komi before any process starts
+    if handicap:
+        fixed_handicap_points(size, handicap)  # and the handicap
     rules = RulesConfig(size, komi, 3 * size * size if max_moves is None else max_moves)
     if sgf_dir is not None:
         os.makedirs(sgf_dir, exist_ok=True)
@@ -79,7 +86,7 @@ def referee_match(
 
     try:
         played = play_match(players["A"], players["B"], rules, games, parallel=1,
-                            alternate=alternate, on_game=on_game)
+                            alternate=alternate, on_game=on_game, handicap=handicap)
     finally:
         for player in players.values():
             player.close()
@@ -89,16 +96,19 @@ def referee_match(
 
 def referee_games(command_a: str, command_b: str, rules: RulesConfig, games: int,
                   first_colour: int = 1, move_timeout: float = 120.0,
-                  report: Callable[[str], None] | None = None) -> list[GameOutcome]:
+                  report: Callable[[str], None] | None = None, handicap: int = 0
+                  ) -> list[GameOutcome]:
     """Play ``games`` games between two GTP programs (see the module docstring); the
-    outcomes are from ``command_a``'s side. Colours alternate; the games are counted with
-    ``rules.komi`` and ``rules.max_moves``."""
+    outcomes are from ``command_a``'s side. Colours alternate, ``command_a`` black in the
+    first game when ``first_colour`` is +1; with ``handicap`` stones they do not: black,
+    who takes the stones, is ``command_a`` in every game when ``first_colour`` is +1. The
+    games are counted with ``rules.komi`` and ``rules.max_moves``."""
     if first_colour not in (1, -1):
         raise ValueError(f"first_colour must be +1 or -1, got {first_colour!r}")
     black, white = (command_a, command_b) if first_colour == 1 else (command_b, command_a)
     result = referee_match(black, white, games, size=rules.size, komi=rules.komi,
-                           alternate=True, max_moves=rules.max_moves,
-                           move_timeout=move_timeout, report=report)
+                           alternate=not handicap, max_moves=rules.max_moves,
+                           move_timeout=move_timeout, report=report, handicap=handicap)
     return [with_a_as(game, first_colour == -1) for game in result.games]
 
 

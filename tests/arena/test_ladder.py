@@ -270,9 +270,16 @@ def test_games_against_gnugo_without_capture_all_dead_are_not_reused(tmp_path):
 
 # ---------------------------------------------------------------- the plan
 def test_opponents_parse_and_refuse():
-    assert Opponents.parse("random,policy,gnugo:0,gnugo:5") == Opponents(True, True, (0, 5))
-    assert Opponents.parse("gnugo:1") == Opponents(False, False, (1,))
-    for bad, message in (("gnugo:11", "0..10"), ("gnugo:x", "bad GNU Go level"),
+    assert Opponents.parse("random,policy,gnugo:0,gnugo:5") == Opponents(
+        True, True, ((0, 0), (5, 0)))
+    assert Opponents.parse("gnugo:1") == Opponents(False, False, ((1, 0),))
+    assert Opponents.parse("gnugo:0,gnugo:0:h4,gnugo:0:h4") == Opponents(
+        False, False, ((0, 0), (0, 4)))
+    for bad, message in (("gnugo:11", "0..10"), ("gnugo:x", "bad GNU Go opponent"),
+                         ("gnugo:0:h1", "2..9 stones, got 'gnugo:0:h1'"),
+                         ("gnugo:0:h10", "2..9 stones"), ("gnugo:0:4", "bad GNU Go opponent"),
+                         ("gnugo:0:hx", "bad GNU Go opponent 'gnugo:0:hx'"),
+                         ("gnugo:0:h2:h3", "bad GNU Go opponent"),
                          ("pachi", "unknown opponent 'pachi'")):
         with pytest.raises(ValueError, match=message):
             Opponents.parse(bad)
@@ -280,7 +287,7 @@ def test_opponents_parse_and_refuse():
 
 def test_pairings_chain_generations_and_anchor_every_one():
     checkpoints = [_checkpoint(f"ckpt-{g:08d}.keras", g) for g in range(3)]
-    pairs = plan_pairings(checkpoints, Opponents(True, True, (0,)), playouts=8)
+    pairs = plan_pairings(checkpoints, Opponents(True, True, ((0, 0),)), playouts=8)
     names = [(a.name, b.name) for a, b in pairs]
     assert names == [
         ("ckpt-00000000.p8", "random"), ("ckpt-00000001.p8", "random"),
@@ -298,13 +305,14 @@ def test_pairings_chain_generations_and_anchor_every_one():
 
 def test_listed_generations_also_play_gnugo_and_unknown_ones_are_named():
     checkpoints = [_checkpoint(f"ckpt-{g:08d}.keras", g) for g in (0, 2, 5)]
-    pairs = plan_pairings(checkpoints, Opponents(True, False, (0, 5)), playouts=8,
+    pairs = plan_pairings(checkpoints, Opponents(True, False, ((0, 0), (5, 0))), playouts=8,
                           gnugo_generations=(5, 2))
     against = [(a.name, b.name) for a, b in pairs if b.kind == "gnugo"]
     assert against == [("ckpt-00000002.p8", "gnugo.l0"), ("ckpt-00000005.p8", "gnugo.l0"),
                        ("ckpt-00000002.p8", "gnugo.l5"), ("ckpt-00000005.p8", "gnugo.l5")]
     with pytest.raises(ValueError, match=r"generation 3 is not a promoted.*\[0, 2, 5\]"):
-        plan_pairings(checkpoints, Opponents(True, False, (0,)), 8, gnugo_generations=(3,))
+        plan_pairings(checkpoints, Opponents(True, False, ((0, 0),)), 8,
+                      gnugo_generations=(3,))
 
 
 # ---------------------------------------------------------------- the command lines
