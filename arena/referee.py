@@ -76,7 +76,7 @@ def referee_match(
         black_name, white_name = names[game.black], names[game.white]
         if sgf_dir is not None:
             path = os.path.join(sgf_dir, f"game-{game.index + 1:04d}.sgf")
-            sgf.save(path, _record(game, black_name, white_name))
+            sgf.save(path, _record(game, black_name, white_name, handicap))
             game = dataclasses.replace(game, sgf_path=path)
         result.games.append(game)
         if report is not None:
@@ -112,9 +112,11 @@ def referee_games(command_a: str, command_b: str, rules: RulesConfig, games: int
     return [with_a_as(game, first_colour == -1) for game in result.games]
 
 
-def _record(game: GameOutcome, black_name: str, white_name: str) -> Game:
+def _record(game: GameOutcome, black_name: str, white_name: str, handicap: int = 0
+            ) -> Game:
     record = Game.from_position(
         game.final, result=game.result, black_player=black_name, white_player=white_name,
         date=datetime.date.today().isoformat())
     record.comment = f"game {game.index + 1}: {game.reason}"
+    record.handicap = handicap
     return record

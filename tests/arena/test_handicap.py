@@ -85,6 +85,7 @@ def test_handicap_games_start_from_the_stones_and_count_like_gnugo(gnugo, tmp_pa
         assert not np.any(root.flat_board == -1) and root.to_play == -1
         record = sgf.load(game.sgf_path)
         assert set(record.black_stones) == expected and record.to_play == -1
+        assert record.handicap == 5 and "HA[5]" in (tmp_path / "game-0001.sgf").read_text()
         assert record.positions()[-1].zobrist_hash == game.final.zobrist_hash
     # where GNU Go sees no dead stone its own count of the SGF agrees with the referee's
     compare_with_gnugo(gnugo, [g for g in result.games if g.reason.startswith("counted")])
