@@ -20,3 +20,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.filterwarnings(_KERAS_NUMPY2_NOISE))
+
+
+def cpu9_run(root: Path):
+    """A fresh run directory at ``root`` with the "cpu9" config and one stopped session of
+    10,000 s (no checkpoints yet): the ladder's minimum."""
+    from rundir.config import preset
+    from rundir.run_dir import RunDir, new_state
+
+    run = RunDir(root)
+    run.create()
+    run.config_path.write_text(preset("cpu9").to_toml())
+    state = new_state()
+    state["sessions"] = [{"started": 0.0, "stopped": 10_000.0}]
+    run.write_state(state)
+    return run

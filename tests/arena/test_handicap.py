@@ -19,7 +19,7 @@ from arena.players import RandomPlayer
 from arena.referee import referee_match
 from go import Position, RulesConfig, coords, sgf
 from gtp.handicap import fixed_handicap_points
-from rundir.run_dir import RunDir, new_state
+from tests.arena.conftest import cpu9_run
 from tests.arena.test_referee import compare_with_gnugo
 
 
@@ -119,14 +119,8 @@ def test_a_handicap_anchor_is_a_player_of_its_own():
 
 def test_the_ladder_rates_a_network_against_gnugo_giving_stones(tiny_run, gnugo, tmp_path):
     from arena.ladder import Ladder
-    from rundir.config import preset
 
-    run = RunDir(tmp_path / "run")
-    run.create()
-    run.config_path.write_text(preset("cpu9").to_toml())
-    state = new_state()
-    state["sessions"] = [{"started": 0.0, "stopped": 10_000.0}]
-    run.write_state(state)
+    run = cpu9_run(tmp_path / "run")
     source = tiny_run / "checkpoints" / "ckpt-100.keras"
     shutil.copy(source, run.checkpoints / "ckpt-00000000.keras")
     meta = json.loads(run.metadata_path(source).read_text())

@@ -26,6 +26,7 @@ from go import RulesConfig
 from mcts import RESIGN, forced_pass
 from mcts.known_evaluators import AreaEvaluator, FixedPriorEvaluator
 from rundir.run_dir import RunDir, RunDirError, new_state, write_json_atomic
+from tests.arena.conftest import cpu9_run
 
 RULES5 = RulesConfig(size=5, komi=0.5, max_moves=50)
 
@@ -227,14 +228,8 @@ def test_promoted_checkpoints_come_from_metadata(tmp_path):
 
 def test_the_ladder_can_stop_at_a_training_time(tmp_path):
     from arena.ladder import Ladder
-    from rundir.config import preset
 
-    run = RunDir(tmp_path / "run")
-    run.create()
-    run.config_path.write_text(preset("cpu9").to_toml())
-    state = new_state()
-    state["sessions"] = [{"started": 0.0, "stopped": 10_000.0}]
-    run.write_state(state)
+    run = cpu9_run(tmp_path / "run")
     for generation, minutes in ((0, 1), (1, 30), (2, 61)):
         name = f"ckpt-{generation:08d}.keras"
         run.write_checkpoint(name, b"x", json.dumps(
