@@ -139,7 +139,7 @@ def _evaluation_records(preset: str, config: Any, batches: tuple[int, ...], budg
             yield {"bench": "gpu", "metric": "evaluations_per_s", "preset": preset,
                    "batch": batch, "skipped": "deadline"}
             continue
-        x = planes(*_positions(config, batch))
+        x = planes(*_positions(config, batch), config.liberty_planes)
         for name, forward in forwards.items():
             try:
                 out = forward(x)                                    # compile

@@ -76,7 +76,7 @@ def _evaluation_records(name: str, config: Any, batches: tuple[int, ...], reps: 
     bare = _bare_call(model)
     for batch in batches:
         boards, to_play, legal = _positions(config, batch)
-        x = planes(boards, to_play)
+        x = planes(boards, to_play, config.liberty_planes)
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
@@ -123,8 +123,10 @@ def _feature_record(config: Any, batch: int, reps: int) -> dict:
     from network.features import planes
 
     boards, to_play, _ = _positions(config, batch)
-    planes(boards, to_play)
-    seconds = statistics.median(_time(lambda: planes(boards, to_play)) for _ in range(reps))
+    libs = config.liberty_planes
+    planes(boards, to_play, libs)
+    seconds = statistics.median(_time(lambda: planes(boards, to_play, libs))
+                                for _ in range(reps))
     n2 = config.board_size ** 2
     return {"bench": "network", "metric": "features_us_per_position", "network": config.name,
             "board_size": config.board_size, "history": config.history_length, "batch": batch,

@@ -74,6 +74,9 @@ class NetworkConfig:
         global_pooling_every: ``k > 0`` makes every k-th residual block (blocks k, 2k,
             ...) a ``GlobalPoolingResidual`` (KataGo's global-pooling block); 0: none.
         pooled_channels: channels of each global-pooling block's pooled branch.
+        liberty_planes: three more input planes, KataGo's liberty features: stones whose
+            chain has exactly 1, 2, 3 liberties (``network.liberties``). ``False`` is
+            AlphaGo Zero's input, unchanged.
     """
 
     board_size: int = 9
@@ -89,6 +92,7 @@ class NetworkConfig:
     auxiliary_heads: bool = False
     global_pooling_every: int = 0
     pooled_channels: int = 16
+    liberty_planes: bool = False
 
     def __post_init__(self) -> None:
         if (isinstance(self.board_size, bool) or not isinstance(self.board_size, int)
@@ -120,6 +124,9 @@ class NetworkConfig:
                 f"global_pooling_every must be an integer in 0..{MAX_SHAPE['blocks']}, got "
                 f"{self.global_pooling_every!r}")
         _check_positive_int("pooled_channels", self.pooled_channels, MAX_SHAPE["filters"])
+        if not isinstance(self.liberty_planes, bool):
+            raise ValueError(
+                f"liberty_planes must be true or false, got {self.liberty_planes!r}")
 
     def is_global_pooling_block(self, index: int) -> bool:
         """Whether residual block ``index`` (1-based) is a global-pooling block."""
@@ -133,8 +140,9 @@ class NetworkConfig:
 
     @property
     def input_planes(self) -> int:
-        """C = 2H + 1: H own-stone planes, H opponent planes, one colour plane."""
-        return 2 * self.history_length + 1
+        """C = 2H + 1: H own-stone planes, H opponent planes, one colour plane; plus 3
+        liberty planes with ``liberty_planes``."""
+        return 2 * self.history_length + 1 + (3 if self.liberty_planes else 0)
 
     @property
     def num_moves(self) -> int:

@@ -125,7 +125,7 @@ class NetworkEvaluator:
         if self.random_symmetry:
             ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, batch)
             boards = symmetry.transform_boards_each(boards, ks)
-        x = planes(boards, to_play)
+        x = planes(boards, to_play, self.config.liberty_planes)
         if self._pad and bucket_size(batch) != batch:
             padded = np.zeros((bucket_size(batch), *x.shape[1:]), np.float32)
             padded[:batch] = x
@@ -167,7 +167,7 @@ class NetworkEvaluator:
         if self.random_symmetry:
             ks = self._rng.integers(0, symmetry.NUM_SYMMETRIES, batch)
             boards = symmetry.transform_boards_each(boards, ks)
-        out = self.model(planes(boards, to_play), training=False)
+        out = self.model(planes(boards, to_play, self.config.liberty_planes), training=False)
         ownership = np.asarray(keras.ops.convert_to_numpy(out["ownership"]), np.float32)
         score = np.asarray(keras.ops.convert_to_numpy(out["score"]), np.float32)[:, 0]
         if ks is not None:

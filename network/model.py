@@ -1,6 +1,7 @@
 """``build_model``: input planes -> stem -> ``blocks`` x ``Residual`` -> heads, a Sequential.
 
-The model maps ``float32[B, N, N, 2H + 1]`` planes (see ``network.features``) to
+The model maps ``float32[B, N, N, C]`` planes (C = 2H + 1, plus 3 with liberty planes; see
+``network.features``) to
 ``{"policy": logits[B, N*N + 1], "value": tanh[B, 1]}``, the value from the point of view
 of the player to move, plus ``ownership`` and ``score`` with ``auxiliary_heads`` (see
 ``network.heads``). With ``global_pooling_every = k`` every k-th block is a
@@ -65,9 +66,12 @@ def network_config_of(model: keras.Model) -> NetworkConfig:
     """
     shape = model.input_shape
     if not (isinstance(shape, tuple) and len(shape) == 4 and shape[1] == shape[2]
-            and shape[3] is not None and shape[3] % 2 == 1):
+            and shape[3] is not None and shape[3] >= (3 if shape[3] % 2 else 6)):
         raise ValueError(
             f"model {model.name!r} does not take [B, N, N, 2H+1] planes: input shape {shape}")
+    # 2H + 1 planes is odd; the 3 liberty planes make it even (network.features).
+    liberty_planes = shape[3] % 2 == 0
+    history = (int(shape[3]) - 1 - (3 if liberty_planes else 0)) // 2
     heads = [layer for layer in model.layers if isinstance(layer, PolicyValueHead)]
     blocks = [layer for layer in model.layers if isinstance(layer, Residual)]
     stems = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
@@ -86,9 +90,10 @@ def network_config_of(model: keras.Model) -> NetworkConfig:
             f"block as build_model places them")
     return NetworkConfig(
         board_size=int(shape[1]), blocks=len(blocks), filters=int(stems[0].filters),
-        history_length=(int(shape[3]) - 1) // 2, kernel_size=int(stems[0].kernel_size[0]),
+        history_length=history, kernel_size=int(stems[0].kernel_size[0]),
         policy_filters=head.policy_filters, policy_head=head.policy_head,
         value_filters=head.value_filters,
         value_hidden=head.value_hidden, bn_momentum=float(stem_bns[0].momentum),
         auxiliary_heads=bool(getattr(head, "auxiliary", False)), global_pooling_every=every,
-        pooled_channels=blocks[every - 1].pooled_channels if pooling else 16)
+        pooled_channels=blocks[every - 1].pooled_channels if pooling else 16,
+        liberty_planes=liberty_planes)

@@ -164,7 +164,7 @@ def _random_planes(config: NetworkConfig, batch: int, seed: int) -> np.ndarray:
     boards = (rng.integers(-1, 2, (batch, h, n, n)) * (rng.random((batch, h, n, n)) < 0.6)
               ).astype(np.int8)
     to_play = rng.choice(np.array([-1, 1], np.int8), batch)
-    return planes(boards, to_play)
+    return planes(boards, to_play, config.liberty_planes)
 
 
 def default_candidates() -> tuple[str, ...]:

@@ -253,7 +253,8 @@ class Trainer:
                     targets["ownership"], ks)
         targets["policy"] = policy_target
         rate = self.learning_rate
-        logs = self.model.train_on_batch(planes(boards, to_play), targets, return_dict=True)
+        x = planes(boards, to_play, self.config.liberty_planes)
+        logs = self.model.train_on_batch(x, targets, return_dict=True)
         out = {"total": float(logs["loss"])}
         l2 = out["total"]
         for name in targets:

@@ -164,7 +164,8 @@ class Learner:
         of the current network on ``batch`` (no update, inference mode)."""
         from network.features import planes
 
-        out = self.trainer.model.predict_on_batch(planes(batch.boards, batch.to_play))
+        out = self.trainer.model.predict_on_batch(
+            planes(batch.boards, batch.to_play, self.config.liberty_planes))
         logits = np.asarray(out["policy"], np.float64)
         value = np.asarray(out["value"], np.float64)[:, 0]
         shifted = logits - logits.max(axis=1, keepdims=True)
@@ -200,7 +201,8 @@ class Learner:
         from network.features import planes
 
         recalibrate_batch_norm(self.trainer.model,
-                               (planes(boards, to_play) for boards, to_play in self._recent))
+                               (planes(boards, to_play, self.config.liberty_planes)
+                                for boards, to_play in self._recent))
         meta = dict(metadata, training_steps=self.steps, network=self.config.to_dict())
         keras_bytes, json_bytes = save_model_bytes(self.trainer.model, meta)
         return keras_bytes, json_bytes, self.weights()
