@@ -20,8 +20,8 @@ def test_the_reference_config_resolves(tmp_path):
 def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path):
     """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1
     --resign-threshold -0.9`` (the cpu9 preset as it was when the documented run was made,
-    with resignation) with a two-hour budget: the same resolved configuration apart from
-    name and minutes."""
+    with resignation and without the liberty planes) with a two-hour budget: the same
+    resolved configuration apart from name, minutes and the liberty planes."""
     import dataclasses
     from pathlib import Path
 
@@ -34,8 +34,10 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
         ["--workers", "4", "--seed", "1", "--resign-threshold", "-0.9",
          "--run-dir", str(tmp_path / "b")]))
     assert config.pipeline.minutes == 120 and config.name == "laptop9"
+    assert not config.network.liberty_planes and default.network.liberty_planes
     assert dataclasses.replace(
         config, name=default.name,
+        network=dataclasses.replace(config.network, liberty_planes=True),
         pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")
     assert config.search.resign_threshold == -0.9 and default.search.resign_threshold == -0.9
@@ -56,7 +58,8 @@ def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_pa
         for name in ("agz9.toml", "laptop9.toml"))
     assert agz.name == "agz9" and agz.pipeline.minutes == 60
     assert (agz.network.policy_head, agz.network.policy_filters,
-            agz.network.auxiliary_heads) == ("dense", 2, False)
+            agz.network.auxiliary_heads, agz.network.liberty_planes) == ("dense", 2, False,
+                                                                         False)
     assert (agz.search.full_search_fraction, agz.search.forced_playout_k) == (1.0, 0.0)
     assert dataclasses.replace(
         agz, name=katago.name,

@@ -31,6 +31,7 @@ BAD: dict[str, dict[str, list[Any]]] = {
         "kernel_size": [10**6 + 1], "policy_filters": [10**6], "policy_head": ["mlp", "conv\n", 3],
         "value_filters": [10**6], "value_hidden": [2**40], "bn_momentum": [NAN, INF],
         "auxiliary_heads": [1], "global_pooling_every": [10**6], "pooled_channels": [10**6],
+        "liberty_planes": ["yes"],
     },
     "search": {
         "num_simulations": [HUGE], "c_puct_init": [INF, NAN], "c_puct_base": [INF],
