@@ -187,8 +187,9 @@ class NetworkConfig:
 #: the untrained network; the conv head reached 3.10 nats, 2.5% on occupied points, and
 #: won 15-1 (docs/learning.md). Its cost is a 1x1 convolution, under 1% of the tower's.
 #: "cpu9" also reads KataGo's three liberty planes (20 input planes, ``network.liberties``):
-#: at 60 minutes of the same seed and command, the run with them won 58 of 60 against the
-#: run without (docs/learning.md), for about 1 us per position to compute them.
+#: after 60 minutes of the same seed and command, the newest network of the run with them
+#: won 59 of 60 against the newest of the run without (docs/learning.md), for about 1 us
+#: per position to compute them.
 PRESETS: dict[str, NetworkConfig] = {
     "cpu9": NetworkConfig(board_size=9, blocks=6, filters=64, history_length=8,
                           policy_filters=32, policy_head="conv", auxiliary_heads=True,
