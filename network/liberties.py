@@ -13,64 +13,37 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from go.kernels import neighbour_table
+from go import kernels
+from mcts.numba_cache import drop_if_stale
+
+# the kernel below compiles go.kernels.label_groups into itself (mcts.numba_cache)
+drop_if_stale(__file__, [kernels.__file__])
 
 #: Planes added by ``NetworkConfig.liberty_planes``: chains of exactly 1, 2 and 3 liberties.
 LIBERTY_PLANES = 3
 
 
 @numba.njit(cache=True)
-def _chain_liberties(boards, nbrs, out):
-    """For each flat board ``int8[P]`` of ``boards int8[B, P]``, write into ``out
-    int32[B, P]`` the liberty count of the chain on each point (0 on empty points)."""
-    n_points = boards.shape[1]
-    chain = np.empty(n_points, np.int32)
-    stack = np.empty(n_points, np.int32)
-    marked = np.empty(n_points, np.int32)
-    for b in range(boards.shape[0]):
-        board = boards[b]
-        chain[:] = -1
-        marked[:] = -1
-        for start in range(n_points):
-            colour = board[start]
-            if colour == 0 or chain[start] >= 0:
-                continue
-            chain[start] = start
-            stack[0] = start
-            top = 1
-            size = 0
-            libs = 0
-            # depth-first over the chain; its stones are collected at the front of stack
-            while top > size:
-                q = stack[size]
-                size += 1
-                for k in range(4):
-                    r = nbrs[q, k]
-                    if r < 0:
-                        break
-                    v = board[r]
-                    if v == 0:
-                        if marked[r] != start:
-                            marked[r] = start
-                            libs += 1
-                    elif v == colour and chain[r] < 0:
-                        chain[r] = start
-                        stack[top] = r
-                        top += 1
-            for i in range(size):
-                out[b, stack[i]] = libs
+def _chain_liberties(flat, nbrs, zobrist, out):
+    """``out[b, p]``: liberties of the chain on point ``p`` of flat board ``b``, 0 if empty."""
+    for b in range(flat.shape[0]):
+        group_of, liberties, _ = kernels.label_groups(flat[b], nbrs, zobrist)
+        for p in range(flat.shape[1]):
+            if group_of[p] >= 0:
+                out[b, p] = liberties[group_of[p]]
 
 
 def chain_liberties(boards: np.ndarray) -> np.ndarray:
     """``int32[B, N, N]``: the liberties of the chain on each point of ``boards int8[B, N,
-    N]`` (+1 black, -1 white, 0 empty), 0 on empty points."""
+    N]`` (+1 black, -1 white, 0 empty), 0 on empty points (``go.kernels.label_groups``)."""
     boards = np.ascontiguousarray(boards, dtype=np.int8)
     if boards.ndim != 3 or boards.shape[1] != boards.shape[2]:
         raise ValueError(f"boards must be int8[B, N, N], got shape {boards.shape}")
     batch, n, _ = boards.shape
     out = np.zeros((batch, n * n), np.int32)
     if batch:
-        _chain_liberties(boards.reshape(batch, n * n), neighbour_table(n), out)
+        _chain_liberties(boards.reshape(batch, n * n), kernels.neighbour_table(n),
+                         kernels.zobrist_table(n), out)
     return out.reshape(batch, n, n)
 
 
