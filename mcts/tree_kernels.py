@@ -33,8 +33,8 @@ import numba
 import numpy as np
 
 from go import kernels as rules
+from go.numba_cache import drop_if_stale
 from mcts import tree_arrays
-from mcts.numba_cache import drop_if_stale
 from mcts.tree_arrays import GameArrays, PuctParams, TreeArrays
 
 drop_if_stale(__file__, [rules.__file__, tree_arrays.__file__])

@@ -14,9 +14,9 @@ import numba
 import numpy as np
 
 from go import kernels
-from mcts.numba_cache import drop_if_stale
+from go.numba_cache import drop_if_stale
 
-# the kernel below compiles go.kernels.label_groups into itself (mcts.numba_cache)
+# the kernel below compiles go.kernels.label_groups into itself (go.numba_cache)
 drop_if_stale(__file__, [kernels.__file__])
 
 #: Planes added by ``NetworkConfig.liberty_planes``: chains of exactly 1, 2 and 3 liberties.

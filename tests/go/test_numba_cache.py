@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mcts.numba_cache import drop_if_stale
+from go.numba_cache import drop_if_stale
 
 
 def test_cache_entries_go_when_a_dependency_changes(tmp_path):

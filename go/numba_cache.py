@@ -1,8 +1,9 @@
-"""Keep numba's on-disk cache of the search kernels in step with the rules kernels.
+"""Keep numba's on-disk cache of kernels built on the rules kernels in step with them.
 
 numba re-compiles a cached function when its own source file changes, but not when a
-function it calls from another file does, and the search kernels compile ``go.kernels``'
-code into themselves (and build ``mcts.tree_arrays``' NamedTuples). ``drop_if_stale``
+function it calls from another file does, and the search kernels (``mcts.tree_kernels``)
+and the liberty planes (``network.liberties``) compile ``go.kernels``' code into
+themselves (the search kernels also build ``mcts.tree_arrays``' NamedTuples). ``drop_if_stale``
 remembers a fingerprint of the module and of the files it depends on next to the cache and
 deletes the module's cache entries when it changes, so that an edit to the rules or to the
 kernels' argument structures reaches the search at the next import.
