@@ -68,3 +68,24 @@ def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_pa
         search=dataclasses.replace(agz.search, full_search_fraction=0.25,
                                    forced_playout_k=2.0),
         pipeline=dataclasses.replace(agz.pipeline, minutes=120)) == katago
+
+
+def test_the_default_command_reference_follows_the_preset(tmp_path):
+    """``docs/ref9.toml`` is the README's default command ``python -m selfplay.run
+    --workers 4`` with seed 1 and two hours, nothing pinned: it resolves to exactly what
+    that command resolves to today, liberty planes on and no resignation included."""
+    import dataclasses
+    from pathlib import Path
+
+    from selfplay.run import build_parser, resolve_config
+
+    toml = Path(__file__).resolve().parents[2] / "docs" / "ref9.toml"
+    config, _ = resolve_config(build_parser().parse_args(
+        ["--config", str(toml), "--run-dir", str(tmp_path / "a")]))
+    default, _ = resolve_config(build_parser().parse_args(
+        ["--workers", "4", "--seed", "1", "--run-dir", str(tmp_path / "b")]))
+    assert config.pipeline.minutes == 120 and config.name == "ref9"
+    assert dataclasses.replace(
+        config, name=default.name,
+        pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
+    assert config.network.liberty_planes and config.search.resign_threshold is None
