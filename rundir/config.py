@@ -32,7 +32,7 @@ class PipelineConfig:
     Attributes:
         workers: self-play worker actors (each a CPU process without TensorFlow).
         games_per_worker: games each worker plays at once (one batched search over them).
-        inference_servers: inference server actors; ``None``: one per GPU, or one per
+        inference_servers: inference server actors; ``None``: one per GPU, or two per
             machine when the cluster has no GPU (``selfplay.placement`` decides).
         gpus_per_inference: GPUs per inference server; ``None``: 1 when the cluster has
             GPUs, 0 (CPU inference) when it has none.

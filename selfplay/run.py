@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     a("--samples-per-position", type=_number(0, open_low=True), help="positions the "
       "learner samples per new self-play position (cpu9: 4)")
     a("--gpus-per-inference", type=_number(0), help="GPUs per inference server (default: "
-      "1 per GPU when the cluster has GPUs, else 0 and one CPU server per machine)")
+      "1 per GPU when the cluster has GPUs, else 0 and two CPU servers per machine)")
     a("--inference-servers", type=_int_at_least(1), help="number of inference servers "
-      "(default: one per GPU, or one per machine without GPUs)")
+      "(default: one per GPU, or two per machine without GPUs, one on a 1-CPU machine)")
     a("--sgf-every", type=_int_at_least(0), help="save every n-th game as SGF (0: none)")
     a("--status-every", type=_number(0, open_low=True),
       help="seconds between status lines (default 2)")

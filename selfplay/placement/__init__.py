@@ -9,7 +9,9 @@ is hard-coded to a machine: one laptop, one GPU box and a cluster of GPU nodes a
 through the same rules:
 
 - Inference servers: one per ``gpus_per_inference`` GPUs on every GPU node (one per GPU by
-  default); on a cluster without GPUs, one per node. When the cluster has GPUs, CPU-only
+  default); on a cluster without GPUs, two per node (one on a one-CPU node), each running
+  its network on one thread: on two cores a second server puts to work the core that one
+  server and a paced learner leave about a third idle. When the cluster has GPUs, CPU-only
   nodes (such as a GPU-less head) host no inference server: their workers send their
   leaves to the GPU servers.
 - Learner: one whole GPU of its own when the cluster has two or more GPUs (on a node that

@@ -104,7 +104,9 @@ def choose_server_nodes(request: PlacementRequest, cluster: Cluster, free: FreeR
 
     ``gpi`` > 0: as many servers of ``gpi`` GPUs as the GPUs in ``free`` hold (or
     ``request.inference_servers``), dealt round-robin over the GPU nodes. ``gpi`` = 0:
-    one CPU server per node with CPUs, head first. ``learner_gpus`` is for messages.
+    two CPU servers per node with CPUs (``CPU_SERVERS_PER_NODE``), or
+    ``request.inference_servers`` of them, dealt round-robin over those nodes, head first.
+    ``learner_gpus`` is for messages.
 
     Raises:
         PlacementError: no server fits, or more servers are asked for than fit.
@@ -137,14 +139,35 @@ def choose_server_nodes(request: PlacementRequest, cluster: Cluster, free: FreeR
     return servers
 
 
+#: CPU inference servers per node by default (fewer on a node with fewer whole CPUs). Each
+#: CPU server runs its network on one thread; on the 2-core development machine one server
+#: kept one core busy and left the other about 30% idle (the learner, paced by the games,
+#: used about 6% of it), and a second server played 1.9x the positions per minute
+#: (docs/learning.md, "Two inference servers on two cores"). More per node: not measured.
+CPU_SERVERS_PER_NODE = 2
+
+
 def _cpu_server_nodes(request: PlacementRequest, cluster: Cluster) -> list[NodeResources]:
-    """CPU inference: at most one server per node with CPUs, head first."""
+    """CPU inference: ``CPU_SERVERS_PER_NODE`` servers per node with CPUs by default (one per
+    whole CPU on a smaller node), or ``request.inference_servers`` of them; dealt
+    round-robin over those nodes, head first, at most one per whole CPU of a node."""
     order = sorted((n for n in cluster.nodes if n.cpus > EPS), key=lambda n: not n.is_head)
-    wanted = len(order) if request.inference_servers is None else request.inference_servers
-    if wanted > len(order):
+    slots = {n.node_id: max(1, math.floor(n.cpus + EPS)) for n in order}
+    room = sum(slots.values())
+    if request.inference_servers is None:
+        wanted = sum(min(CPU_SERVERS_PER_NODE, k) for k in slots.values())
+    else:
+        wanted = request.inference_servers
+    if wanted > room:
         raise PlacementError(
-            f"{wanted} CPU inference servers asked for but the cluster has {len(order)} "
-            f"node(s) with CPUs and runs at most one per node without GPUs "
-            f"(cluster: {cluster.where})"
+            f"{wanted} CPU inference servers asked for but the cluster's {len(order)} "
+            f"node(s) with CPUs have room for {room} (one per whole CPU of a node, without "
+            f"GPUs) (cluster: {cluster.where})"
         )
-    return order[:wanted]
+    servers: list[NodeResources] = []
+    while len(servers) < wanted:
+        for n in order:
+            if len(servers) < wanted and slots[n.node_id] > 0:
+                servers.append(n)
+                slots[n.node_id] -= 1
+    return servers

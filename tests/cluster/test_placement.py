@@ -61,16 +61,17 @@ def assert_survives_any_node_loss(plan: PlacementPlan) -> None:
 def test_laptop_without_gpu_runs_32_workers_on_two_cores() -> None:
     plan = plan_placement(PlacementRequest(workers=32), [head(cpus=2)])
     assert_fits(plan)
-    assert len(plan.inference) == 1
-    assert plan.inference[0].num_gpus == 0
+    assert len(plan.inference) == 2  # two CPU servers, one thread each
+    assert all(s.num_gpus == 0 and s.node_id == "head0000" for s in plan.inference)
     assert len(plan.workers) == 32
     assert plan.learner.num_gpus == 0 and plan.learner.node_id == "head0000"
     assert all(w.node_id == "head0000" for w in plan.workers)
-    assert set(plan.worker_server) == {0}
-    # On two cores the learner and the inference server take half of them; the workers
-    # share the rest, less the gatekeeper's minimum.
-    assert plan.learner.num_cpus == 0.5 and plan.inference[0].num_cpus == 0.5
-    assert plan.workers[0].num_cpus == pytest.approx((2 - 1 - MIN_ACTOR_CPUS) / 32,
+    assert [plan.worker_server.count(s) for s in (0, 1)] == [16, 16]
+    # On two cores the learner and the two inference servers take half of them; the
+    # workers share the rest, less the gatekeeper's minimum.
+    assert plan.learner.num_cpus == 0.3333
+    assert [s.num_cpus for s in plan.inference] == [0.3333, 0.3333]
+    assert plan.workers[0].num_cpus == pytest.approx((2 - 3 * 0.3333 - MIN_ACTOR_CPUS) / 32,
                                                      abs=1e-4)
 
 
@@ -80,20 +81,22 @@ def test_a_single_core_machine_still_runs() -> None:
     assert plan.learner.num_cpus == 0.25 and len(plan.workers) == 8
 
 
-def test_cpu_cluster_runs_one_inference_server_per_node_and_workers_use_local_ones() -> None:
+def test_cpu_cluster_runs_two_inference_servers_per_node_and_workers_use_local_ones(
+        ) -> None:
     nodes = [head(cpus=4), cpu_node(1, cpus=8), cpu_node(2, cpus=8)]
     plan = plan_placement(PlacementRequest(workers=10), nodes)
     assert_fits(plan)
-    assert [s.node_id for s in plan.inference] == ["head0000", "cpu00001", "cpu00002"]
-    # Workers follow the CPUs left: head 4 - 1 (learner) - 1 (inference) - 0.01
-    # (gatekeeper) = 1.99, others 8 - 1 = 7 each: 15.99 free.
+    assert [s.node_id for s in plan.inference] == ["head0000", "cpu00001", "cpu00002"] * 2
+    # Workers follow the CPUs left: head 4 - 3 x 0.6666 (learner, two servers) - 0.01
+    # (gatekeeper) = 1.99, others 8 - 2 x 1 (servers) = 6 each: 13.99 free.
     per_node = {n.node_id: 0 for n in nodes}
     for w in plan.workers:
         per_node[w.node_id] += 1
-    assert per_node == {"head0000": 1, "cpu00001": 5, "cpu00002": 4} or per_node == {
-        "head0000": 1, "cpu00001": 4, "cpu00002": 5}
+    assert per_node == {"head0000": 2, "cpu00001": 4, "cpu00002": 4}
     for w, s in zip(plan.workers, plan.worker_server, strict=True):
         assert plan.inference[s].node_id == w.node_id
+    # each node's workers alternate between its two servers
+    assert sorted(plan.worker_server.count(s) for s in range(6)) == [1, 1, 2, 2, 2, 2]
     # One share for all, below a whole CPU so that any one node's workers can restart on
     # the others.
     shares = {w.num_cpus for w in plan.workers}
@@ -186,8 +189,9 @@ def test_placement_ray_options_pin_softly_to_the_node() -> None:
          "more GPUs than any single node has"),
         ({"workers": 2, "inference_servers": 5}, [head(), gpu_node(1, gpus=2), gpu_node(2)],
          "5 inference servers x 1 GPU do not fit"),
-        ({"workers": 2, "inference_servers": 3}, [head(), cpu_node(1)],
-         "3 CPU inference servers asked for"),
+        ({"workers": 2, "inference_servers": 13}, [head(), cpu_node(1)],
+         "13 CPU inference servers asked for but the cluster's 2 node.s. with CPUs have "
+         "room for 12"),
         ({"workers": 9, "cpus_per_worker": 1}, [head(cpus=8)],
          "9 workers x 1 CPU do not fit"),
         ({"workers": 1000}, [head(cpus=2)], "1000 workers x 0.01 CPU do not fit"),

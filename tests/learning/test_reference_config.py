@@ -15,13 +15,15 @@ def test_the_reference_config_resolves(tmp_path):
     config, _ = resolve_config(args)
     assert (config.rules.size, config.rules.komi, config.network.name) == (5, 7.5, "b2c16")
     assert config.pipeline.minutes == 25 and config.search.resign_threshold is None
+    assert config.pipeline.inference_servers == 1
 
 
 def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path):
     """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1
     --resign-threshold -0.9`` (the cpu9 preset as it was when the documented run was made,
-    with resignation and without the liberty planes) with a two-hour budget: the same
-    resolved configuration apart from name, minutes and the liberty planes."""
+    with resignation, without the liberty planes and with one inference server) with a
+    two-hour budget: the same resolved configuration apart from name, minutes, the liberty
+    planes and the servers."""
     import dataclasses
     from pathlib import Path
 
@@ -35,10 +37,12 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
          "--run-dir", str(tmp_path / "b")]))
     assert config.pipeline.minutes == 120 and config.name == "laptop9"
     assert not config.network.liberty_planes and default.network.liberty_planes
+    assert config.pipeline.inference_servers == 1 and default.pipeline.inference_servers is None
     assert dataclasses.replace(
         config, name=default.name,
         network=dataclasses.replace(config.network, liberty_planes=True),
-        pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
+        pipeline=dataclasses.replace(config.pipeline, minutes=None,
+                                     inference_servers=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")
     assert config.search.resign_threshold == -0.9 and default.search.resign_threshold == -0.9
 
@@ -69,23 +73,3 @@ def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_pa
                                    forced_playout_k=2.0),
         pipeline=dataclasses.replace(agz.pipeline, minutes=120)) == katago
 
-
-def test_the_default_command_reference_follows_the_preset(tmp_path):
-    """``docs/ref9.toml`` is the README's default command ``python -m selfplay.run
-    --workers 4`` with seed 1 and two hours, nothing pinned: it resolves to exactly what
-    that command resolves to today, liberty planes on and no resignation included."""
-    import dataclasses
-    from pathlib import Path
-
-    from selfplay.run import build_parser, resolve_config
-
-    toml = Path(__file__).resolve().parents[2] / "docs" / "ref9.toml"
-    config, _ = resolve_config(build_parser().parse_args(
-        ["--config", str(toml), "--run-dir", str(tmp_path / "a")]))
-    default, _ = resolve_config(build_parser().parse_args(
-        ["--workers", "4", "--seed", "1", "--run-dir", str(tmp_path / "b")]))
-    assert config.pipeline.minutes == 120 and config.name == "ref9"
-    assert dataclasses.replace(
-        config, name=default.name,
-        pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
-    assert config.network.liberty_planes and config.search.resign_threshold is None

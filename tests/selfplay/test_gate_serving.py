@@ -133,7 +133,9 @@ def test_the_gate_runs_no_network_of_its_own_and_evaluates_on_a_gpu_server_when_
         assert server.num_gpus > 0  # never a network on the head's CPU beside GPUs
         assert all(a.num_gpus > 0 for a in plan.inference)
     else:
-        assert server.num_cpus >= 0.5  # a CPU server with its share of the CPUs
+        # a CPU server with its share of the CPUs (a third of a 2-core laptop, beside
+        # the learner and the second server)
+        assert server.num_cpus >= 0.33
     load = [plan.worker_server.count(s) for s in range(len(plan.inference))]
     assert load[plan.gate_server] == min(load)
     assert f"gate: leaves to inference server {plan.gate_server}" in plan.summary()

@@ -10,6 +10,7 @@ from selfplay.placement import (
     NodeResources,
     PlacementError,
     PlacementRequest,
+    plan_placement,
 )
 from selfplay.placement.gpus import (
     check_gpu_request,
@@ -103,7 +104,7 @@ def test_learner_node_prefers_a_safe_node_then_the_most_gpus_free() -> None:
         choose_learner_node(cluster, free, 9.0)
 
 
-def test_gpu_servers_are_dealt_round_robin_and_cpu_servers_one_per_node() -> None:
+def test_gpu_servers_are_dealt_round_robin_and_cpu_servers_two_per_node() -> None:
     cluster = Cluster.of([HEAD, gpu("a", gpus=2), gpu("b", gpus=3)])
     free = FreeResources.of(cluster)
     names = [n.node_id for n in choose_server_nodes(PlacementRequest(workers=1), cluster,
@@ -115,9 +116,46 @@ def test_gpu_servers_are_dealt_round_robin_and_cpu_servers_one_per_node() -> Non
     cpu_cluster = Cluster.of([NodeResources("c", cpus=2), HEAD])
     assert [n.node_id for n in choose_server_nodes(PlacementRequest(workers=1), cpu_cluster,
                                                    FreeResources.of(cpu_cluster), 0.0,
-                                                   0.0)] == ["head", "c"]
+                                                   0.0)] == ["head", "c", "head", "c"]
+    one_cpu = Cluster.of([NodeResources("c", cpus=1), HEAD])
+    assert [n.node_id for n in choose_server_nodes(PlacementRequest(workers=1), one_cpu,
+                                                   FreeResources.of(one_cpu), 0.0,
+                                                   0.0)] == ["head", "c", "head"]
     with pytest.raises(PlacementError, match="no inference server fits"):
         choose_server_nodes(PlacementRequest(workers=1), cluster, free, 4.0, 0.0)
+
+
+def test_more_cpu_servers_are_dealt_round_robin_one_per_whole_cpu() -> None:
+    """``inference_servers`` above the CPU nodes' count deals them over the nodes, head
+    first, at most one per whole CPU; beyond that the error names the room."""
+    cpu_cluster = Cluster.of([NodeResources("c", cpus=2), HEAD])
+    free = FreeResources.of(cpu_cluster)
+    asked = PlacementRequest(workers=1, inference_servers=5)
+    assert [n.node_id for n in choose_server_nodes(asked, cpu_cluster, free, 0.0, 0.0)] == [
+        "head", "c", "head", "c", "head"]
+    with pytest.raises(PlacementError, match="7 CPU inference servers asked for but the "
+                                             "cluster's 2 node.s. with CPUs have room for 6"):
+        choose_server_nodes(PlacementRequest(workers=1, inference_servers=7), cpu_cluster,
+                            free, 0.0, 0.0)
+
+
+def test_two_cpu_servers_on_a_two_cpu_machine_split_the_workers() -> None:
+    """The laptop layout by default: two servers, the learner, the gatekeeper and four
+    workers fit in two CPUs; the workers alternate between the servers and the gate's
+    leaves go to the first; each server runs on one thread. ``inference_servers = 1``
+    still gives the single server."""
+    from selfplay.actors import cpu_threads
+
+    laptop = [NodeResources("h", cpus=2, is_head=True)]
+    plan = plan_placement(PlacementRequest(workers=4), laptop)
+    assert len(plan.inference) == 2 and plan.worker_server == (0, 1, 0, 1)
+    assert plan.gate_server == 0
+    assert [cpu_threads(s) for s in plan.inference] == [1, 1]
+    single = plan_placement(PlacementRequest(workers=4, inference_servers=1), laptop)
+    assert len(single.inference) == 1 and single.worker_server == (0, 0, 0, 0)
+    reserved = (sum(s.num_cpus for s in plan.inference) + plan.learner.num_cpus
+                + plan.gatekeeper.num_cpus + sum(w.num_cpus for w in plan.workers))
+    assert reserved <= 2 + 1e-9
 
 
 def test_auto_roles_share_half_a_node_at_most_one_cpu_each() -> None:
