@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     a("--train-start", type=_int_at_least(0), help="positions at which the learner reaches "
       "its full pace; it takes its first step at a quarter of them (cpu9: 2000)")
     a("--samples-per-position", type=_number(0, open_low=True), help="positions the "
-      "learner samples per new self-play position (cpu9: 4)")
+      "learner samples per new self-play position (cpu9: 2)")
     a("--gpus-per-inference", type=_number(0), help="GPUs per inference server (default: "
       "1 per GPU when the cluster has GPUs, else 0 and two CPU servers per machine)")
     a("--inference-servers", type=_int_at_least(1), help="number of inference servers "
