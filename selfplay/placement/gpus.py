@@ -140,9 +140,9 @@ def choose_server_nodes(request: PlacementRequest, cluster: Cluster, free: FreeR
 
 
 #: CPU inference servers per node by default (fewer on a node with fewer whole CPUs). Each
-#: CPU server runs its network on one thread; on the 2-core development machine one server
-#: kept one core busy and left the other about 30% idle (the learner, paced by the games,
-#: used about 6% of it), and a second server played 1.9x the positions per minute
+#: CPU server runs its network on one thread; on a 2-core machine one server kept one core
+#: busy while 31% of the machine stayed idle (the learner, paced by the games, used about
+#: 6%), and two servers played 1.75x the positions in the same 36 minutes
 #: (docs/learning.md, "Two inference servers on two cores"). More per node: not measured.
 CPU_SERVERS_PER_NODE = 2
 
