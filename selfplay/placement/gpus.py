@@ -128,15 +128,7 @@ def choose_server_nodes(request: PlacementRequest, cluster: Cluster, free: FreeR
             f"for {possible} after the learner's {learner_gpus:g} GPU "
             f"(cluster: {cluster.where})"
         )
-    slots = dict(per_node)
-    order = [n for n in cluster.nodes if slots[n.node_id] > 0]
-    servers: list[NodeResources] = []
-    while len(servers) < wanted:
-        for n in order:
-            if len(servers) < wanted and slots[n.node_id] > 0:
-                servers.append(n)
-                slots[n.node_id] -= 1
-    return servers
+    return _deal(wanted, [n for n in cluster.nodes if per_node[n.node_id] > 0], per_node)
 
 
 #: CPU inference servers per node by default (fewer on a node with fewer whole CPUs). Each
@@ -164,10 +156,18 @@ def _cpu_server_nodes(request: PlacementRequest, cluster: Cluster) -> list[NodeR
             f"node(s) with CPUs have room for {room} (one per whole CPU of a node, without "
             f"GPUs) (cluster: {cluster.where})"
         )
+    return _deal(wanted, order, slots)
+
+
+def _deal(wanted: int, order: list[NodeResources], slots: dict[str, int]
+          ) -> list[NodeResources]:
+    """``wanted`` servers' nodes, dealt round-robin over ``order`` while a node has slots
+    left (``slots``: node id -> servers it can take; the caller checked there is room)."""
+    left = dict(slots)
     servers: list[NodeResources] = []
     while len(servers) < wanted:
         for n in order:
-            if len(servers) < wanted and slots[n.node_id] > 0:
+            if len(servers) < wanted and left[n.node_id] > 0:
                 servers.append(n)
-                slots[n.node_id] -= 1
+                left[n.node_id] -= 1
     return servers
