@@ -160,9 +160,11 @@ class Crew:
             pass
 
     def announce(self, version: int, best_ref: ray.ObjectRef) -> None:
-        """Send the best weights (``version``) to every inference server."""
-        for server in self.servers:
-            server.set_weights.remote(version, best_ref)
+        """Send the best weights (``version``) to every inference server. A server serves
+        the old version until it has loaded the new one; ``check_servers`` leaves it alone
+        until then instead of taking it for a restarted server."""
+        self._announced = [server.set_weights.remote(version, best_ref)
+                           for server in self.servers]
 
     def check_servers(self, version: int, best_ref: ray.ObjectRef,
                       watchdog: Watchdog) -> None:
@@ -170,7 +172,7 @@ class Crew:
         server that answers shows life to ``watchdog`` as ``inference-<i>``."""
         for i, server in enumerate(self.servers):
             if not ray.wait([self._announced[i]], timeout=0)[0]:
-                continue  # the first announcement is still loading
+                continue  # the latest announcement is still loading
             try:
                 served = ray.get(server.get_version.remote(), timeout=SERVER_ANSWER_SECONDS)
             except (ray.exceptions.RayError, TimeoutError):
@@ -179,7 +181,7 @@ class Crew:
             if served < version:
                 self.log(f"inference server {i} serves version {served} (restarted?); "
                          f"announcing version {version}")
-                server.set_weights.remote(version, best_ref)
+                self._announced[i] = server.set_weights.remote(version, best_ref)
 
     def stop(self, worker_calls: list[ray.ObjectRef]) -> None:
         """End every actor: workers first, and let their calls end, so that no request to

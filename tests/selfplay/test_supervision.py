@@ -16,7 +16,7 @@ import ray
 from rundir.run_dir import RunDir
 from selfplay.driver import Pipeline
 from selfplay.remote_evaluator import InferenceTimeoutError, RemoteEvaluator
-from selfplay.supervision import MAX_STRIKES, Strikes, Watchdog
+from selfplay.supervision import MAX_STRIKES, Crew, Strikes, Watchdog
 from selfplay.worker import WorkerReport
 from tests.selfplay.test_resume import tiny_config
 
@@ -48,6 +48,32 @@ class Silent:
 
     async def evaluate(self, boards, to_play, legal):
         await asyncio.sleep(3600)
+
+
+class SlowLoader:
+    """An inference server whose weights take ``load_s`` seconds to load, serving the old
+    version meanwhile (as ``InferenceServer.set_weights`` does); ``lose_weights`` plays a
+    restart."""
+
+    def __init__(self, load_s: float) -> None:
+        self.load_s = load_s
+        self.version = -1
+        self.loads = 0
+
+    async def set_weights(self, version: int, weights) -> int:
+        self.loads += 1
+        await asyncio.sleep(self.load_s)
+        self.version = max(self.version, version)
+        return self.version
+
+    async def get_version(self) -> int:
+        return self.version
+
+    async def count_loads(self) -> int:
+        return self.loads
+
+    async def lose_weights(self) -> None:
+        self.version = -1
 
 
 def pipeline_with(tmp_path, actor, lines: list[str]) -> Pipeline:
@@ -181,3 +207,31 @@ def test_a_full_disk_at_shutdown_still_ends_every_actor(tmp_path, monkeypatch):
     assert any("could not write" in line and "No space left on device" in line
                for line in lines), lines
     assert lines[-1].startswith("stopped (finished)")
+
+
+def test_a_server_still_loading_a_promotion_is_not_taken_for_a_restarted_one(ray_address):
+    lines: list[str] = []
+    server = ray.remote(SlowLoader).options(max_concurrency=4).remote(load_s=1.0)
+    crew = Crew(tiny_config(), SimpleNamespace(inference=[None], worker_server=[0]),
+                log=lines.append)
+    crew.servers = [server]
+    weights = ray.put([np.zeros(2)])
+    crew._announced = [server.set_weights.remote(0, weights)]
+    ray.get(crew._announced[0])
+    crew.announce(1, weights)  # a promotion: loading takes a second
+    dog = Watchdog()
+    crew.check_servers(1, weights, dog)
+    assert lines == []
+    assert ray.get(crew._announced[0]) == 1 and ray.get(server.count_loads.remote()) == 2
+    crew.check_servers(1, weights, dog)  # loaded: it serves version 1, nothing to do
+    assert lines == [] and ray.get(server.get_version.remote()) == 1
+    assert "inference-0" in dog._since
+
+    ray.get(server.lose_weights.remote())  # a restarted server waits for weights
+    crew.check_servers(1, weights, dog)
+    assert lines == ["inference server 0 serves version -1 (restarted?); announcing "
+                     "version 1"]
+    crew.check_servers(1, weights, dog)  # still loading: announced once, not twice
+    assert len(lines) == 1 and ray.get(crew._announced[0]) == 1
+    assert ray.get(server.count_loads.remote()) == 3
+    ray.kill(server)
