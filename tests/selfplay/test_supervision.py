@@ -216,7 +216,7 @@ def test_a_server_still_loading_a_promotion_is_not_taken_for_a_restarted_one(ray
                 log=lines.append)
     crew.servers = [server]
     weights = ray.put([np.zeros(2)])
-    crew._announced = [server.set_weights.remote(0, weights)]
+    crew.announce(0, weights)
     ray.get(crew._announced[0])
     crew.announce(1, weights)  # a promotion: loading takes a second
     dog = Watchdog()
