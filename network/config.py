@@ -191,7 +191,7 @@ class NetworkConfig:
 #: won 59 of 60 against the newest of the run without (docs/learning.md), for about 1 us
 #: per position to compute them.
 PRESETS: dict[str, NetworkConfig] = {
-    "cpu9": NetworkConfig(board_size=9, blocks=6, filters=64, history_length=8,
+    "cpu9": NetworkConfig(board_size=9, blocks=4, filters=48, history_length=8,
                           policy_filters=32, policy_head="conv", auxiliary_heads=True,
                           liberty_planes=True),
     "cpu9_fast": NetworkConfig(board_size=9, blocks=4, filters=32, history_length=8,

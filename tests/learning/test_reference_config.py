@@ -21,9 +21,9 @@ def test_the_reference_config_resolves(tmp_path):
 def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path):
     """``docs/laptop9.toml`` is ``python -m selfplay.run --workers 4 --seed 1
     --resign-threshold -0.9`` (the cpu9 preset as it was when the documented run was made,
-    with resignation, without the liberty planes and with one inference server) with a
-    two-hour budget: the same resolved configuration apart from name, minutes, the liberty
-    planes and the servers."""
+    with resignation, the b6c64 tower, without the liberty planes and with one inference
+    server) with a two-hour budget: the same resolved configuration apart from name,
+    minutes, the tower, the liberty planes and the servers."""
     import dataclasses
     from pathlib import Path
 
@@ -37,10 +37,12 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
          "--run-dir", str(tmp_path / "b")]))
     assert config.pipeline.minutes == 120 and config.name == "laptop9"
     assert not config.network.liberty_planes and default.network.liberty_planes
+    assert (config.network.name, default.network.name) == ("b6c64", "b4c48")
     assert config.pipeline.inference_servers == 1 and default.pipeline.inference_servers is None
     assert dataclasses.replace(
         config, name=default.name,
-        network=dataclasses.replace(config.network, liberty_planes=True),
+        network=dataclasses.replace(config.network, liberty_planes=True, blocks=4,
+                                    filters=48),
         pipeline=dataclasses.replace(config.pipeline, minutes=None,
                                      inference_servers=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")
