@@ -167,7 +167,14 @@ class NetworkConfig:
 
 #: Named configurations.
 #:
-#: "cpu9", the 9x9 default, is b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
+#: "cpu9", the 9x9 default, is b4c48 (0.20 M parameters): on 2 CPU cores without AVX-512
+#: its forward pass at batch 128 ran 4,016 positions/s against b6c64's 1,871, and in two
+#: hours of the default command with seed 1 its run stored 2.3x the positions of the same
+#: run with b6c64 and its newest network won 13 of 16 games against GNU Go level 0 giving
+#: 7 stones where b6c64's won 3 of 16 (docs/learning.md, "A smaller tower"; KataGo, too,
+#: started small and grew its network). Larger towers are a ``[network]`` table away
+#: (``blocks``, ``filters``); docs/laptop9.toml and docs/agz9.toml keep their runs' b6c64.
+#: Before that it was b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
 #: in one run on 2 shared CPU cores with ``NetworkEvaluator``: ~1,960 positions/s at batch 8
 #: and ~4,700/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
 #: simulations per move that is ~20 moves/s, a ~100-move 9x9 game every ~5 s (hundreds of
