@@ -51,6 +51,12 @@ def game_files(run_dir: Path) -> list[Path]:
     return sorted((run_dir / "games").rglob("*.npz"))
 
 
+def worker_sessions(run_dir: Path, worker: int) -> int:
+    """How many processes of ``worker`` (its first and each restart) delivered a game."""
+    return len({r.session for r in map(GameRecord.from_npz, game_files(run_dir))
+                if r.worker == worker})
+
+
 def wait_for(condition, seconds: float, what: str, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -90,8 +96,15 @@ def first_run(ray_address, tmp_path_factory):
         assert second.returncode == 2, second.stderr[-3000:]
         assert (f"error: {run_dir} is in use by another run (process {proc.pid} on host "
                 in second.stderr), second.stderr[-3000:]
+        # Worker 0 is killed once it has delivered a game, and the learner and the server
+        # it plays through only after its restarted process has delivered one too: killing
+        # the server first can stall the new process until the run ends (it did once on a
+        # loaded machine), and then nothing would show that a restarted worker plays on.
+        wait_for(lambda: worker_sessions(run_dir, 0) >= 1, 240, "a game of worker 0", proc)
         os.kill(ray.get(workers[0].pid.remote()), signal.SIGKILL)
         killed_at = len(game_files(run_dir))
+        wait_for(lambda: worker_sessions(run_dir, 0) >= 2, 240,
+                 "a game of worker 0's restarted process", proc)
         wait_for(lambda: (run_dir / "checkpoints" / "ckpt-00000004.keras.json").exists(), 240,
                  "the first candidate", proc)
         learner = ray.get_actor(f"{NAME}:learner", namespace="zerogo")
