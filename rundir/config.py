@@ -89,7 +89,10 @@ class PipelineConfig:
             ``cpu9``: 80 (the first gate about 8 minutes into a default run on 2 cores,
             against ~13 at K = 200), then every 200.
         train_steps_per_call: learner steps per call to the learner actor.
-        gate_games: games of a gate match (candidate against the best).
+        gate_games: games of a gate match (candidate against the best); 0: no match,
+            every candidate is promoted as soon as the learner writes it and counts as a
+            generation (AlphaZero: self-play always uses the newest network, and the
+            gate's network evaluations go to self-play instead).
         gate_threshold: promote when the candidate scores at least this fraction once
             every game is played (AlphaGo Zero: 0.55); 0 promotes every candidate (still
             playing and recording its match), as AlphaZero did.
@@ -102,8 +105,8 @@ class PipelineConfig:
             to the visit counts; later moves are the most visited. Gate games use no noise.
         gate_opening_moves: moves of each colour pair's opening in a gate match, drawn from
             the best network's policy (both games of a pair start from it, colours swapped).
-        generations: stop after this many gate matches, whatever their outcome (``None``:
-            run until stopped).
+        generations: stop after this many gate matches (promotions when ``gate_games`` is
+            0), whatever their outcome (``None``: run until stopped).
         minutes: stop after this many minutes of this session (``None``: no limit).
         seed: seeds every random generator of the run (workers derive theirs from it).
         sgf_every: write every n-th finished game as SGF into ``sgf/`` (0: none).
@@ -230,7 +233,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "steps_per_generation": (1, 10**9),
     "first_generation_steps": (1, 10**9),
     "train_steps_per_call": (1, 10**6),
-    "gate_games": (1, 10**6),
+    "gate_games": (0, 10**6),
     "gate_simulations": (1, 1_000_000),
     "gate_parallel_games": (1, 100_000),
     "gate_temperature_moves": (0, 100_000),

@@ -539,6 +539,9 @@ class Pipeline:
         p = self.config.pipeline
         name, cand_ref = self.candidate
         self.candidate = None
+        if p.gate_games == 0:
+            self._promote_ungated(name, cand_ref)
+            return
         threshold = current_threshold(self.state, self.config.search.resign_threshold)
         # The best is the network the gate's inference server serves (best_version).
         ref = self.crew.gatekeeper.play.remote(
@@ -548,6 +551,17 @@ class Pipeline:
         self.gate_call = (ref, name, cand_ref)
         self.gate_watch.start(name, self.state.best, p.gate_games, gate_sprt(p))
         self.log(f"gate {self.state.generation + 1}: {name} against {self.state.best}")
+
+    def _promote_ungated(self, name: str, cand_ref: ray.ObjectRef) -> None:
+        """``gate_games = 0`` (AlphaZero): the candidate becomes the best without a match
+        and goes to the inference servers at once; it counts as a generation."""
+        self.state, gate = promotion.record_gate(self.run_dir, self.state, name,
+                                                 promotion.UNGATED_REPORT)
+        self.best_ref = cand_ref
+        self.crew.announce(self.state.best_version, self.best_ref)
+        self.log(promotion.gate_line(gate))
+        self.tb.scalars({"gate/promoted": 1.0, "gate/games": 0}, self.state.generation)
+        self.publish()
 
     # ------------------------------------------------------------------ reporting
     def _report(self, now: float) -> None:

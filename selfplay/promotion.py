@@ -51,6 +51,11 @@ def record_gate(run_dir: RunDir, state: RunState, name: str, report: dict[str, A
     return state, gate
 
 
+UNGATED_REPORT: dict[str, Any] = {"promoted": True, "games": 0, "wins": 0, "losses": 0,
+                                  "draws": 0, "evaluations": 0, "gated": False}
+"""The gate record of a candidate promoted without a match (``gate_games = 0``)."""
+
+
 def generation_evaluations(evaluations_per_move: float, steps_per_generation: int,
                            batch_size: int, samples_per_position: float) -> float:
     """Self-play network evaluations of one generation: the positions (moves) the learner's
@@ -75,6 +80,9 @@ def gate_line(gate: GateRecord) -> str:
     """The log line of a gate result (``gate_cost_share``: the gate's network evaluations
     over one generation's self-play evaluations, when known)."""
     extra = dict(gate.report)
+    if extra.get("gated") is False:
+        return (f"generation {gate.generation}: {gate.candidate} promoted without a gate "
+                f"match (gate_games = 0)")
     pairs = f", {extra['pairs']} colour pairs in start order" if "pairs" in extra else ""
     cost = ("" if gate.gate_cost_share is None
             else f", gate_cost_share {gate.gate_cost_share:.3f}")

@@ -126,16 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     a("--resign-threshold", type=_resign_threshold, help="self-play resigns below this "
       "value (-1..0, then calibrated from the resign-disabled games as AlphaGo Zero did), "
       "or 'none': games are played out (cpu9: none, agz19: -0.9)")
-    a("--gate-games", type=_int_at_least(1), help="games per gate match, candidate vs best "
-      "(default 400)")
+    a("--gate-games", type=_int_at_least(0), help="games per gate match, candidate vs best "
+      "(default 400; 0: no match, every candidate is promoted at once, as in AlphaZero)")
     a("--gate-threshold", type=_number(0, high=1), help="win rate that promotes a "
       "candidate (default 0.55; 0 promotes every candidate after its match)")
     a("--gate-sprt", action=argparse.BooleanOptionalAction, default=None,
       help="end gate matches early by a sequential probability ratio test (default on)")
     a("--gate-simulations", type=_int_at_least(1), help="simulations per move in gate "
       "games (default: as self-play)")
-    a("--generations", type=_int_at_least(1), help="stop after this many gate matches in "
-      "this session, whatever their outcome (default: run until stopped)")
+    a("--generations", type=_int_at_least(1), help="stop after this many gate matches "
+      "(promotions with --gate-games 0) in this session, whatever their outcome (default: "
+      "run until stopped)")
     a("--minutes", type=_number(0, open_low=True), help="stop after this many minutes "
       "(default: run until stopped)")
     a("--steps-per-generation", type=_int_at_least(1), help="learner steps between "

@@ -45,11 +45,12 @@ def summary_lines(state: RunState, run_dir: Path) -> list[str]:
     """The summary printed at the end of a session (see the module docstring)."""
     gates = state.gates
     promoted = sum(g.promoted for g in gates)
+    matches = sum(dict(g.report).get("gated") is not False for g in gates)
     lines = [f"summary: {_session_text(state)}; generation {state.generation}, best "
              f"{state.best or '-'} (gate Elo sum {state.gate_elo_sum:+.0f}), "
              f"{state.games:,} games, "
              f"{state.positions:,} positions stored, {state.learner_steps:,} learner steps",
-             f"gates: {len(gates)} played, {promoted} promoted"
+             f"gates: {matches} played, {promoted} promoted"
              + (f" (last: {gate_text(gates[-1])})" if gates else "")]
     commands = []
     if state.best:

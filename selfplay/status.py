@@ -99,7 +99,10 @@ class RunView:
 
 
 def gate_text(g: GateRecord) -> str:
-    """``12-4-1 promoted``: a gate result in a few characters."""
+    """``12-4-1 promoted``: a gate result in a few characters (``promoted, no match``
+    without a gate, ``gate_games = 0``)."""
+    if dict(g.report).get("gated") is False:
+        return "promoted, no match"
     return (f"{g.wins}-{g.losses}" + (f"-{g.draws}" if g.draws else "")
             + f" {'promoted' if g.promoted else 'rejected'}")
 

@@ -168,7 +168,9 @@ async function refreshRun() {
       if (g.promoted) tr.className = "promoted";
       const when = g.time ? new Date(g.time * 1000).toLocaleTimeString() : "";
       const elo = g.elo === null ? "" : `${g.elo.toFixed(0)} [${(g.elo_low ?? 0).toFixed(0)}, ${(g.elo_high ?? 0).toFixed(0)}]`;
-      for (const text of [g.generation, g.candidate, `${g.wins}-${g.losses}-${g.draws}`,
+      // a candidate promoted without a match (gate_games = 0) has played no games
+      const score = g.games === 0 ? "no match" : `${g.wins}-${g.losses}-${g.draws}`;
+      for (const text of [g.generation, g.candidate, score,
                           g.win_rate === null ? "" : `${(100 * g.win_rate).toFixed(0)}%`, elo,
                           g.promoted ? "promoted" : "rejected", when]) {
         const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
