@@ -10,7 +10,7 @@ Records (``bench: "gpu"``, one JSON object per line, comparisons measured in the
   * ``matmul_tflops`` (float32, bfloat16): a square ``jnp.dot`` on the device, the rate the
     network is compared with;
   * ``evaluations_per_s`` per preset ("agz19" = 19x19 b20c256, ~17 GFLOP per evaluation;
-    "cpu9" = 9x9 b4c48), precision and batch (64..4096): the compiled forward pass, numpy
+    "cpu9" = 9x9 b4c32), precision and batch (64..4096): the compiled forward pass, numpy
     planes in and numpy outputs out (host transfers included), best call of a repeated
     series (as for the matmul). Each carries ``tflops``
     and ``"reference": "matmul_bfloat16"``, ``"ratio"`` (fraction of the device's bfloat16

@@ -3,7 +3,7 @@
 Records (``bench: "selfplay"``):
   * ``evaluations_per_s`` for ``workers`` = 1, 2, 4 (quick: 1, 2): positions/s the network
     evaluated for self-play workers on a local Ray cluster, placed as a run places them
-    (CPU preset "cpu9": b4c48 network, 100 simulations, 32 games per worker, 4 leaves per
+    (CPU preset "cpu9": b4c32 network, 100 simulations, 32 games per worker, 4 leaves per
     tree), one inference server batching the workers' requests; ``"reference":
     "raw_network_same_batch"`` and ``"ratio"``: the same server's network alone on random
     positions at the mean batch size self-play produced, in the same process (target >=

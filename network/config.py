@@ -167,13 +167,15 @@ class NetworkConfig:
 
 #: Named configurations.
 #:
-#: "cpu9", the 9x9 default, is b4c48 (0.20 M parameters): on 2 CPU cores without AVX-512
-#: its forward pass at batch 128 ran 4,016 positions/s against b6c64's 1,871, and in two
-#: hours of the default command with seed 1 its run stored 2.3x the positions of the same
-#: run with b6c64 and its newest network won 13 of 16 games against GNU Go level 0 giving
-#: 7 stones where b6c64's won 3 of 16 (docs/learning.md, "A smaller tower"; KataGo, too,
+#: "cpu9", the 9x9 default, is b4c32 (0.10 M parameters): on 2 CPU cores without AVX-512
+#: its forward pass at batch 128 ran 7,316 positions/s against b4c48's 3,917 and b6c64's
+#: 1,871, and two hours of the default command with seed 1 rated it against b4c48 the way
+#: b4c48 had been rated against b6c64 (docs/learning.md, "Smaller still"; KataGo, too,
 #: started small and grew its network). Larger towers are a ``[network]`` table away
 #: (``blocks``, ``filters``); docs/laptop9.toml and docs/agz9.toml keep their runs' b6c64.
+#: b4c48 (0.20 M parameters) had stored 2.3x the positions of b6c64 in two hours and won
+#: 13 of 16 games against GNU Go level 0 giving 7 stones where b6c64 won 3 of 16
+#: (docs/learning.md, "A smaller tower").
 #: Before that it was b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
 #: in one run on 2 shared CPU cores with ``NetworkEvaluator``: ~1,960 positions/s at batch 8
 #: and ~4,700/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
@@ -198,7 +200,7 @@ class NetworkConfig:
 #: won 59 of 60 against the newest of the run without (docs/learning.md), for about 1 us
 #: per position to compute them.
 PRESETS: dict[str, NetworkConfig] = {
-    "cpu9": NetworkConfig(board_size=9, blocks=4, filters=48, history_length=8,
+    "cpu9": NetworkConfig(board_size=9, blocks=4, filters=32, history_length=8,
                           policy_filters=32, policy_head="conv", auxiliary_heads=True,
                           liberty_planes=True),
     "cpu9_fast": NetworkConfig(board_size=9, blocks=4, filters=32, history_length=8,

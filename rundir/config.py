@@ -391,7 +391,7 @@ def preset(name: str) -> RunConfig:
 
 
 def default_name(config: RunConfig) -> str:
-    """``<preset>-<network>-<N>x<N>``, e.g. ``cpu9-b4c48-9x9``: the default run name."""
+    """``<preset>-<network>-<N>x<N>``, e.g. ``cpu9-b4c32-9x9``: the default run name."""
     n = config.rules.size
     return f"{config.preset}-{config.network.name}-{n}x{n}"
 

@@ -37,12 +37,12 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
          "--run-dir", str(tmp_path / "b")]))
     assert config.pipeline.minutes == 120 and config.name == "laptop9"
     assert not config.network.liberty_planes and default.network.liberty_planes
-    assert (config.network.name, default.network.name) == ("b6c64", "b4c48")
+    assert (config.network.name, default.network.name) == ("b6c64", "b4c32")
     assert config.pipeline.inference_servers == 1 and default.pipeline.inference_servers is None
     assert dataclasses.replace(
         config, name=default.name,
         network=dataclasses.replace(config.network, liberty_planes=True, blocks=4,
-                                    filters=48),
+                                    filters=32),
         pipeline=dataclasses.replace(config.pipeline, minutes=None,
                                      inference_servers=None)) == default
     assert (config.rules.size, config.network.policy_head) == (9, "conv")

@@ -12,7 +12,7 @@ from network.config import PRESETS, NetworkConfig, TrainConfig
 
 
 def test_presets_and_names():
-    assert PRESETS["cpu9"].board_size == 9 and PRESETS["cpu9"].name == "b4c48"
+    assert PRESETS["cpu9"].board_size == 9 and PRESETS["cpu9"].name == "b4c32"
     agz = PRESETS["agz19"]
     assert (agz.board_size, agz.blocks, agz.filters, agz.history_length) == (19, 20, 256, 8)
     assert agz.name == "b20c256" and agz.input_planes == 17 and agz.num_moves == 362

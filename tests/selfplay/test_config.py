@@ -71,7 +71,7 @@ def test_flags_override_the_toml_file_which_overrides_the_preset(tmp_path):
     assert run_dir.root == tmp_path / "r"
     default, default_dir = resolve([])
     assert default == run_config.preset("cpu9")
-    assert default_dir.root == Path("runs") / "cpu9-b4c48-9x9"
+    assert default_dir.root == Path("runs") / "cpu9-b4c32-9x9"
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -85,7 +85,7 @@ def test_flags_override_the_toml_file_which_overrides_the_preset(tmp_path):
                                    "got -2"),
     (["--resign-threshold", "never"], "argument --resign-threshold: expected a number, "
                                       "got 'never'"),
-    (["--board-size", "13"], "board size 13 does not match the network b4c48, which is "
+    (["--board-size", "13"], "board size 13 does not match the network b4c32, which is "
                              "built for 9x9"),
     (["--network", "b99"], "unknown network 'b99'"),
     (["--preset", "agz9"], "argument --preset: invalid choice: 'agz9'"),

@@ -38,7 +38,7 @@ def sample_view() -> RunView:
                    steps_to_candidate=188,
                    loss={"total": 2.731, "policy": 2.104, "value": 0.612},
                    next_candidate_s=251.0, gate=gate, resign_threshold=-0.83,
-                   elapsed_s=1834.0, run_dir="runs/cpu9-b4c48-9x9")
+                   elapsed_s=1834.0, run_dir="runs/cpu9-b4c32-9x9")
 
 
 def fresh_view() -> RunView:
@@ -50,7 +50,7 @@ def fresh_view() -> RunView:
 
 def test_the_panel_shows_every_value_of_the_view():
     text = panel_text(sample_view())
-    for shown in ("cpu9-b4c48-9x9 · 30m34s", "generation 3", "best ckpt-00000600.keras (v2)",
+    for shown in ("cpu9-b4c32-9x9 · 30m34s", "generation 3", "best ckpt-00000600.keras (v2)",
                   "gate Elo sum +187", "1,234 games done", "61 playing (2,467 moves in play)",
                   "98,765 positions stored", "20.4 moves/s", "18.9 positions stored/s",
                   "50,100 positions, window 51,234", "step 612", "loss 2.731",
