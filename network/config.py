@@ -176,7 +176,7 @@ class NetworkConfig:
 #: b4c48 (0.20 M parameters) had stored 2.3x the positions of b6c64 in two hours and won
 #: 13 of 16 games against GNU Go level 0 giving 7 stones where b6c64 won 3 of 16
 #: (docs/learning.md, "A smaller tower").
-#: Before that it was b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
+#: Before b4c48 it was b6c64 (0.49 M parameters, ~80 MFLOP per position). Measured
 #: in one run on 2 shared CPU cores with ``NetworkEvaluator``: ~1,960 positions/s at batch 8
 #: and ~4,700/s at batch 64 (b10c128: 630 and 920/s; b4c32: 2,900 and 10,500/s). At 200
 #: simulations per move that is ~20 moves/s, a ~100-move 9x9 game every ~5 s (hundreds of
