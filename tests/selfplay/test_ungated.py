@@ -47,7 +47,8 @@ def test_without_gates_every_candidate_is_promoted_and_played(ray_address, tmp_p
         deadline = time.monotonic() + 400
         while not (run / "games").exists() or max(versions(run), default=0) < 1:
             assert proc.poll() is None, proc.stdout.read()[-6000:]
-            assert time.monotonic() < deadline, "no game of a promoted network in 400 s"
+            if time.monotonic() > deadline:  # a hang, not a speed limit
+                pytest.fail("no game of a promoted network within 400 s")
             time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=180)
