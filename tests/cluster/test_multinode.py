@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from ray.cluster_utils import Cluster
 
 from selfplay.placement import PlacementRequest, nodes_from_ray, plan_placement
 from tests.cluster.tiny_run import TINY_RUN_FLAGS, check_run_dir, game_files
+from tests.run_process import reaped, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,18 +95,6 @@ def test_planned_actors_land_on_their_planned_nodes(three_nodes: ThreeNodes) -> 
         ray.shutdown()  # the probes die with their driver
 
 
-def wait_for(condition, seconds: float, what: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if proc.poll() is not None:
-            out = proc.stdout.read() if proc.stdout else ""
-            pytest.fail(f"the run exited ({proc.returncode}) while waiting for {what}:\n"
-                        f"{out[-4000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {seconds:g} s waiting for {what}")
-        time.sleep(0.5)
-
-
 def test_pipeline_spreads_over_nodes_and_survives_losing_one(
     three_nodes: ThreeNodes, tmp_path: Path
 ) -> None:
@@ -118,7 +106,7 @@ def test_pipeline_spreads_over_nodes_and_survives_losing_one(
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    try:
+    with reaped(proc):
         def spread() -> bool:
             placed = three_nodes.alive_actors()
             return ("SelfPlayWorker" in placed.get(three_nodes.cpu_id, [])
@@ -132,10 +120,6 @@ def test_pipeline_spreads_over_nodes_and_survives_losing_one(
         three_nodes.cluster.remove_node(three_nodes.cpu_node)
 
         out, _ = proc.communicate(timeout=400)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, out[-6000:]
     state = check_run_dir(run_dir, generations=1, output=out)
     # The run went on after the node died: more games, and every game it finished is on

@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from selfplay.replay_buffer import ReplayBuffer
 from selfplay.replay_window import ReplayWindow
 from selfplay.resign_calibration import player_samples
 from selfplay.run import main
+from tests.run_process import interrupt, reaped, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "cpu9-b2c16-5x5"  # the default name of the tiny run below
@@ -57,19 +57,6 @@ def worker_sessions(run_dir: Path, worker: int) -> int:
                 if r.worker == worker})
 
 
-def wait_for(condition, seconds: float, what: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if proc.poll() is not None:
-            pytest.fail(f"the run exited ({proc.returncode}) while waiting for {what}:\n"
-                        f"{proc.stdout.read()[-4000:]}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"timed out after {seconds:g} s waiting for {what}:\n"
-                        f"{proc.communicate()[0][-4000:]}")
-        time.sleep(0.3)
-
-
 def disk_buffer(run_dir: Path, window: int = 600) -> ReplayBuffer:
     """The buffer the run's games imply: floor ``window``, cpu9's window cap."""
     records = [GameRecord.from_npz(f) for f in game_files(run_dir)]
@@ -86,7 +73,7 @@ def first_run(ray_address, tmp_path_factory):
 
     run_dir = tmp_path_factory.mktemp("pipeline") / "run"
     proc = start(ray_address, run_dir, "--generations", "3")
-    try:
+    with reaped(proc):
         wait_for(lambda: len(game_files(run_dir)) >= 2, 240, "2 finished games", proc)
         workers = [ray.get_actor(f"{NAME}:worker-{i}", namespace="zerogo") for i in (0, 1)]
         imported = ray.get(workers[1].imported.remote(["tensorflow", "keras", "jax"]))
@@ -112,10 +99,6 @@ def first_run(ray_address, tmp_path_factory):
         server = ray.get_actor(f"{NAME}:inference-0", namespace="zerogo")
         os.kill(ray.get(server.pid.remote()), signal.SIGKILL)
         out, _ = proc.communicate(timeout=400)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     return run_dir, proc.returncode, out, imported, killed_at
 
 
@@ -215,15 +198,10 @@ def test_stop_with_ctrl_c_and_resume_continue_the_run(first_run, ray_address, tm
     old_bytes = [f.read_bytes() for f in game_files(copy)]
 
     proc = start(ray_address, copy, "--generations", "50")
-    try:
+    with reaped(proc):
         wait_for(lambda: len(game_files(copy)) >= before["games"] + 3, 240,
                  "3 more games", proc)
-        proc.send_signal(signal.SIGINT)
-        out2, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        out2 = interrupt(proc)
     assert proc.returncode == 0, out2[-6000:]
     assert "resuming run" in out2 and "stopped (interrupted)" in out2
     after = json.loads((copy / "state.json").read_text())

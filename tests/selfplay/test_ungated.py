@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from selfplay.game_record import GameRecord
+from tests.run_process import interrupt, reaped, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGS = ["--network", "tiny", "--board-size", "5", "--workers", "1", "--games-per-worker",
@@ -41,21 +40,12 @@ def test_without_gates_every_candidate_is_promoted_and_played(ray_address, tmp_p
         [sys.executable, "-m", "selfplay.run", "--address", ray_address, "--run-dir",
          str(run), *FLAGS], cwd=ROOT, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
+    with reaped(proc):
         # the learner starts late and catches up at once, so several promotions can come
         # before any game started under them ends: wait for a game of a promoted network
-        deadline = time.monotonic() + 400
-        while not (run / "games").exists() or max(versions(run), default=0) < 1:
-            assert proc.poll() is None, proc.stdout.read()[-6000:]
-            if time.monotonic() > deadline:  # a hang, not a speed limit
-                pytest.fail("no game of a promoted network within 400 s")
-            time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        wait_for(lambda: (run / "games").exists() and max(versions(run), default=0) >= 1,
+                 400, "a game of a promoted network", proc)
+        out = interrupt(proc)
     assert proc.returncode == 0, out[-6000:]
     state = json.loads((run / "state.json").read_text())
     assert state["sessions"][0]["reason"] == "interrupted"
