@@ -49,6 +49,28 @@ def test_the_9x9_reference_config_is_the_default_command_for_two_hours(tmp_path)
     assert config.search.resign_threshold == -0.9 and default.search.resign_threshold == -0.9
 
 
+def test_the_default_9x9_config_is_the_default_command_for_two_hours(tmp_path):
+    """``docs/default9.toml`` is ``python -m selfplay.run --workers 4 --seed 1`` with a
+    two-hour budget: the same resolved configuration (b4c32, liberty planes, no
+    resignation, two inference servers chosen at start) apart from name and minutes."""
+    import dataclasses
+    from pathlib import Path
+
+    from selfplay.run import build_parser, resolve_config
+
+    toml = Path(__file__).resolve().parents[2] / "docs" / "default9.toml"
+    config, _ = resolve_config(build_parser().parse_args(
+        ["--config", str(toml), "--run-dir", str(tmp_path / "a")]))
+    default, _ = resolve_config(build_parser().parse_args(
+        ["--workers", "4", "--seed", "1", "--run-dir", str(tmp_path / "b")]))
+    assert config.name == "default9" and config.pipeline.minutes == 120
+    assert (config.network.name, config.network.liberty_planes) == ("b4c32", True)
+    assert config.search.resign_threshold is None and config.pipeline.gate_games == 64
+    assert dataclasses.replace(
+        config, name=default.name,
+        pipeline=dataclasses.replace(config.pipeline, minutes=None)) == default
+
+
 def test_the_ab_partner_differs_from_the_reference_only_in_the_techniques(tmp_path):
     """``docs/agz9.toml`` is ``docs/laptop9.toml`` with KataGo's techniques off (AlphaGo
     Zero's dense policy head, no auxiliary heads, every move a full search, no forced
