@@ -8,14 +8,9 @@ Records (``bench: "network"``):
     features, forward pass, masked softmax), with ``"reference": "bare_model_call"`` and
     ``"ratio"`` = evaluator / bare call on the same batch, measured interleaved in the
     same run (target >= 0.9);
-  * ``training_samples_per_s``: ``Trainer.train_step`` throughput;
-  * ``auxiliary_evaluations_per_s``: ``NetworkEvaluator.evaluate`` positions/s of "cpu9"
-    with the auxiliary heads (``variant: "heads"``), global pooling every 3rd block
-    (``"global_pooling"``) or both (``"both"``), with ``"reference": "plain"`` and
-    ``"ratio"`` = variant / plain "cpu9" (same weights' shapes otherwise), measured
-    interleaved in the same run; the issue asks for ratio >= 0.9. The search only asks
-    for policy and value, so the compiled forward pass leaves the heads' extra outputs
-    out; ``auxiliary_training_samples_per_s`` gives the training cost the same way.
+  * ``training_samples_per_s``: ``Trainer.train_step`` throughput.
+``auxiliary_records`` (what the auxiliary heads and global pooling cost) is reported by the
+self-play benchmark (``python -m benchmarks --only selfplay``), whose evaluations they slow.
 Rates are best-of-n over interleaved repetitions (robust to other load on the machine).
 Quick mode: fewer repetitions, "agz19" only at batch 1 and no "agz19" training.
 """
@@ -140,7 +135,17 @@ AUXILIARY_VARIANTS = {"heads": {"auxiliary_heads": True},
                       "both": {"auxiliary_heads": True, "global_pooling_every": 3}}
 
 
-def _auxiliary_records(quick: bool, reps: int) -> Iterator[dict]:
+def auxiliary_records(quick: bool, reps: int, bench: str = "selfplay") -> Iterator[dict]:
+    """What the auxiliary heads and global pooling cost, records tagged ``bench``:
+
+    * ``auxiliary_evaluations_per_s``: ``NetworkEvaluator.evaluate`` positions/s of "cpu9"
+      with the auxiliary heads (``variant: "heads"``), global pooling every 3rd block
+      (``"global_pooling"``) or both (``"both"``), with ``"reference": "plain"`` and
+      ``"ratio"`` = variant / plain "cpu9" (same weights' shapes otherwise), measured
+      interleaved in the same run (target: ratio >= 0.9). The search only asks for policy
+      and value, so the compiled forward pass leaves the heads' extra outputs out.
+    * ``auxiliary_training_samples_per_s``: the training cost the same way.
+    """
     import dataclasses
 
     import network
@@ -165,7 +170,7 @@ def _auxiliary_records(quick: bool, reps: int) -> Iterator[dict]:
         base = batch / min(times["plain"])
         for name in variants:
             rate = batch / min(times[name])
-            yield {"bench": "network", "metric": "auxiliary_evaluations_per_s",
+            yield {"bench": bench, "metric": "auxiliary_evaluations_per_s",
                    "preset": "cpu9", "variant": name, "network": configs[name].name,
                    "batch": batch, "reps": reps, "value": round(rate, 1),
                    "unit": "positions/s", "reference": "plain",
@@ -175,7 +180,7 @@ def _auxiliary_records(quick: bool, reps: int) -> Iterator[dict]:
     for name, config in configs.items():
         rates[name] = _training_record(name, config, batch, steps)["value"]
     for name in variants:
-        yield {"bench": "network", "metric": "auxiliary_training_samples_per_s",
+        yield {"bench": bench, "metric": "auxiliary_training_samples_per_s",
                "preset": "cpu9", "variant": name, "batch": batch, "steps": steps,
                "value": rates[name], "unit": "samples/s", "reference": "plain",
                "reference_value": rates["plain"],
@@ -192,7 +197,6 @@ def run(quick: bool) -> Iterator[dict]:
     yield _feature_record(PRESETS["agz19"], 64, reps)
     yield from _evaluation_records("cpu9", PRESETS["cpu9"], BATCHES, reps, budget)
     yield _training_record("cpu9", PRESETS["cpu9"], 64 if quick else 256, 3 if quick else 10)
-    yield from _auxiliary_records(quick, 10 if quick else 40)
     agz_batches = (1,) if quick else BATCHES
     yield from _evaluation_records("agz19", PRESETS["agz19"], agz_batches, reps, budget)
     if not quick:

@@ -37,6 +37,10 @@ Records (``bench: "selfplay"``):
     AlphaGo Zero: every move a full search); the same games on a uniform-prior
     evaluator (the count does not depend on the network), ``"ratio"`` on/off.
     ``positions_per_eval`` counts every position (each has a value target).
+  * ``auxiliary_evaluations_per_s`` and ``auxiliary_training_samples_per_s``: the network's
+    evaluations/s and training samples/s with the auxiliary heads, global pooling or both
+    against the plain "cpu9" tower (``"ratio"``, target >= 0.9), from
+    ``benchmarks.network.auxiliary_records``.
   * ``mean_game_length`` of the 9x9 games of ``buffer_bytes_per_position`` (moves,
     passes included), with ``p95`` and ``cap_share``, the share of games that reached
     the move cap (``max_moves``).
@@ -263,8 +267,11 @@ def _best_network(seconds: float, batches: tuple[int, ...]) -> Iterator[dict[str
 
 def run(quick: bool) -> Iterator[dict[str, Any]]:
     """Yield the records described in the module docstring."""
+    from benchmarks.network import auxiliary_records
+
     yield from _buffer_records(quick)
     yield from _policy_target_records(quick)
+    yield from auxiliary_records(quick, 10 if quick else 40)
     import ray
 
     ray.init(address="local", include_dashboard=False, log_to_driver=False,
